@@ -1,0 +1,1 @@
+"""Cases: applications for services and appeals (ariza, taklif, shikoyat), their lifecycle and timeline."""

@@ -1,0 +1,177 @@
+"""Tables of the cases domain.
+
+Every case-scoped table carries ``agency_id`` in its primary key, so cases can later be distributed by
+agency (Citus) without a rewrite; a case never changes agency — forwarding opens a linked case at the
+competent body (docs/decisions/0002-forwarding-opens-a-linked-case.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shaffof.catalog.models import ServiceKind
+from shaffof.db.base import Base, JSONValue, enum_type, utcnow
+
+
+class CaseState(StrEnum):
+    submitted = "submitted"
+    registered = "registered"
+    in_review = "in_review"
+    info_requested = "info_requested"
+    forwarded = "forwarded"
+    decided = "decided"
+    closed = "closed"
+
+
+class Outcome(StrEnum):
+    approved = "approved"
+    rejected = "rejected"
+    partially_approved = "partially_approved"
+    left_unconsidered = "left_unconsidered"  # ZRU-445 Art. 29
+
+
+class Channel(StrEnum):
+    portal = "portal"
+    api = "api"
+    mobile = "mobile"
+    service_centre = "service_centre"
+
+
+class EventKind(StrEnum):
+    submitted = "submitted"
+    registered = "registered"
+    taken = "taken"
+    info_requested = "info_requested"
+    info_provided = "info_provided"
+    forwarded = "forwarded"
+    decided = "decided"
+    closed = "closed"
+    contested = "contested"
+
+
+class CaseRelation(StrEnum):
+    forwarded_from = "forwarded_from"  # this case was opened when another body forwarded its case here
+    review_of = "review_of"  # this case reviews a contested decision
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["parent_agency_id", "parent_case_id"], ["cases.agency_id", "cases.id"], name="fk_cases_parent"
+        ),
+        sa.Index("ix_cases_queue", "agency_id", "state", "due_at"),
+        sa.Index("ix_cases_applicant", "applicant_account_id", "received_at"),
+    )
+
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    registration_number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), index=True)
+    kind: Mapped[ServiceKind] = mapped_column(enum_type(ServiceKind, 16))
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, 16))
+    state: Mapped[CaseState] = mapped_column(enum_type(CaseState, 16))
+    applicant_account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    applicant_person_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    form: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    received_at: Mapped[dt.datetime]
+    registered_at: Mapped[dt.datetime | None]
+    deadline_policy: Mapped[str] = mapped_column(sa.String(64))
+    due_at: Mapped[dt.datetime | None]
+    assignee_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, 24))
+    outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    closed_at: Mapped[dt.datetime | None]
+    parent_agency_id: Mapped[int | None]
+    parent_case_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    relation: Mapped[CaseRelation | None] = mapped_column(enum_type(CaseRelation, 24))
+    event_count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CaseEvent(Base):
+    """One append-only entry of a case's timeline: who did what, when, why."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),
+    )
+
+    agency_id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, 24))
+    at: Mapped[dt.datetime]
+    actor_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    state_before: Mapped[CaseState | None] = mapped_column(enum_type(CaseState, 16))
+    state_after: Mapped[CaseState] = mapped_column(enum_type(CaseState, 16))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+
+
+class CaseDocument(Base):
+    """A document attached to a case (content in the blob store, named by its SHA-256)."""
+
+    __tablename__ = "case_documents"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),
+    )
+
+    agency_id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"), primary_key=True)
+    document_type: Mapped[str] = mapped_column(sa.String(64))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    added_at: Mapped[dt.datetime]
+    added_by_account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    event_seq: Mapped[int]
+
+
+class Upload(Base):
+    """A document uploaded by an account before it is attached to a case (staged)."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RegistrationCounter(Base):
+    """The last registration number issued by an agency in a year (row-locked while incremented)."""
+
+    __tablename__ = "registration_counters"
+
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class IdempotencyKey(Base):
+    """A submission's idempotency key: a retry with the same key and body returns the first case."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),
+    )
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    agency_id: Mapped[int]
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,153 @@
+"""Pydantic schemas of the cases domain: commands in, public views out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shaffof.catalog.models import ServiceKind
+from shaffof.cases.models import CaseRelation, CaseState, Channel, EventKind, Outcome
+from shaffof.legal import Citation
+
+
+class DocumentRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upload_id: uuid.UUID = Field(description="id returned by POST /api/v1/uploads")
+    document_type: str = Field(description="code of a document the service lists (required_documents)")
+
+
+class CaseSubmit(BaseModel):
+    """A submission: an application for a service or an appeal to an agency."""
+
+    model_config = ConfigDict(extra="forbid")
+    service: str = Field(description="service code, e.g. 'birth-certificate-copy' or 'general-ariza'")
+    agency: str | None = Field(
+        default=None, description="code of the addressed agency, for services that let the applicant choose"
+    )
+    form: dict[str, Any] = Field(description="the answers, validated against the service's form schema")
+    documents: list[DocumentRef] = Field(default_factory=list)
+    channel: Channel = Channel.api
+
+
+class InfoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(min_length=3, max_length=5000, description="what the applicant must provide")
+
+
+class InfoResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(min_length=1, max_length=5000)
+    documents: list[DocumentRef] = Field(default_factory=list)
+
+
+class Forward(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency: str = Field(description="code of the competent agency")
+    reason: str = Field(min_length=3, max_length=5000)
+
+
+class Decide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome
+    reason: str = Field(min_length=3, max_length=10000, description="the grounds of the decision")
+
+
+class Close(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(default="decision delivered", min_length=3, max_length=2000)
+
+
+class Contest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=10000, description="why the decision is wrong")
+
+
+class Take(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class AgencyRef(BaseModel):
+    code: str
+    name: dict[str, str]
+
+
+class ServiceRef(BaseModel):
+    code: str
+    version: int
+    name: dict[str, str]
+
+
+class Deadline(BaseModel):
+    policy: str
+    description: str
+    citation: Citation
+    due_at: dt.datetime | None
+
+
+class LinkedCase(BaseModel):
+    registration_number: str
+    relation: CaseRelation
+    direction: str = Field(description="'parent' (this case came from it) or 'child' (it came from this)")
+
+
+class DocumentPublic(BaseModel):
+    sha256: str
+    document_type: str
+    filename: str
+    media_type: str
+    size: int
+    added_at: dt.datetime
+
+
+class CasePublic(BaseModel):
+    registration_number: str
+    kind: ServiceKind
+    channel: Channel
+    state: CaseState
+    service: ServiceRef
+    agency: AgencyRef
+    received_at: dt.datetime
+    registered_at: dt.datetime | None
+    deadline: Deadline
+    assignee: str | None
+    outcome: Outcome | None
+    outcome_reason: str | None
+    decided_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    form: dict[str, Any]
+    documents: list[DocumentPublic]
+    links: list[LinkedCase]
+
+
+class CaseSummary(BaseModel):
+    registration_number: str
+    kind: ServiceKind
+    state: CaseState
+    service: str
+    agency: str
+    received_at: dt.datetime
+    due_at: dt.datetime | None
+    assignee: str | None
+
+
+class EventPublic(BaseModel):
+    seq: int
+    kind: EventKind
+    at: dt.datetime
+    actor: str | None
+    state_before: CaseState | None
+    state_after: CaseState
+    reason: str | None
+    data: dict[str, Any]
+
+
+class UploadPublic(BaseModel):
+    id: uuid.UUID
+    sha256: str
+    filename: str
+    media_type: str
+    size: int

@@ -1,0 +1,884 @@
+"""Case operations: submit, read, timeline, documents, and the officer's actions.
+
+Every public method is one domain operation: it opens a unit of work (or joins the caller's, for bulk
+loaders), checks authorization through :mod:`shaffof.cases.policy`, and commits all of its effects —
+case row, events, documents, idempotency record — or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shaffof.archive.blobstore import BlobStore
+from shaffof.archive.errors import DocumentTooLarge, DocumentTypeRefused
+from shaffof.archive.sniff import extension_matches, sniff
+from shaffof.canonical_json import canonicalize
+from shaffof.cases import lifecycle, policy
+from shaffof.cases.errors import (
+    CaseNotFound,
+    ContestWindowClosed,
+    IdempotencyKeyReused,
+    ReviewAlreadyOpen,
+    SubmissionInvalid,
+    TransitionRefused,
+)
+from shaffof.cases.lifecycle import OPEN_STATES, Action
+from shaffof.cases.models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseRelation,
+    CaseState,
+    Channel,
+    EventKind,
+    IdempotencyKey,
+    Outcome,
+    RegistrationCounter,
+    Upload,
+)
+from shaffof.cases.schemas import (
+    AgencyRef,
+    CasePublic,
+    CaseSubmit,
+    CaseSummary,
+    Deadline,
+    DocumentPublic,
+    DocumentRef,
+    EventPublic,
+    LinkedCase,
+    ServiceRef,
+    UploadPublic,
+)
+from shaffof.catalog import service as catalog
+from shaffof.catalog.errors import AgencyNotFound, ServiceNotFound
+from shaffof.catalog.models import Agency, Service, ServiceKind
+from shaffof.db.base import utcnow
+from shaffof.db.engine import Database
+from shaffof.db.uow import UnitOfWork
+from shaffof.deadlines.policies import get_policy
+from shaffof.errors import FieldError
+from shaffof.identity.actor import Actor
+from shaffof.identity.models import Account, Role
+from shaffof.legal import Citation
+
+# ZRU-445 Art. 22: a complaint to a higher body is filed within one year of learning of the violation.
+CONTEST_WINDOW = dt.timedelta(days=365)
+CONTEST_CITATION = Citation(
+    law="ZRU-445",
+    article="22",
+    title="A complaint to a higher body is filed within one year",
+    url="https://lex.uz/docs/3336171",
+)
+LEFT_UNCONSIDERED_CITATION = Citation(
+    law="ZRU-445",
+    article="29",
+    title="Anonymous appeals and appeals by an unauthorised representative are left unconsidered",
+    url="https://lex.uz/docs/3336171",
+)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    case: CasePublic
+    created: bool  # False when an idempotent retry returned the first result
+
+
+class Cases:
+    """The cases domain service (built once by the composition root)."""
+
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        *,
+        timezone: str,
+        max_document_bytes: int,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._tz = ZoneInfo(timezone)
+        self._timezone = timezone
+        self._max_document_bytes = max_document_bytes
+        self.clock = clock
+
+    @contextmanager
+    def _work(self, uow: UnitOfWork | None) -> Iterator[tuple[UnitOfWork, bool]]:
+        if uow is not None:
+            yield uow, False
+            return
+        with self._db.uow() as own:
+            yield own, True
+
+    # ------------------------------------------------------------------ documents
+
+    def upload(
+        self,
+        actor: Actor,
+        *,
+        filename: str,
+        declared_type: str | None,
+        data: bytes,
+        uow: UnitOfWork | None = None,
+    ) -> UploadPublic:
+        """Stage a document for a later submission or answer. The type is sniffed from the content."""
+        if len(data) > self._max_document_bytes:
+            raise DocumentTooLarge(
+                f"The document is {len(data):,} bytes; the limit is {self._max_document_bytes:,} bytes.",
+                errors=[FieldError("file", "too large")],
+            )
+        media_type = sniff(data[:16])
+        if media_type is None:
+            raise DocumentTypeRefused(
+                "The file is not a PDF, PNG or JPEG document (judged by its content).",
+                errors=[FieldError("file", "unsupported content")],
+            )
+        declared = (declared_type or "").split(";")[0].strip().lower()
+        if declared and declared not in ("application/octet-stream", media_type):
+            raise DocumentTypeRefused(
+                f"The file is labelled {declared} but its content is {media_type}; upload it with the "
+                "right type.",
+                errors=[FieldError("file", "mislabelled")],
+            )
+        safe_name = _safe_filename(filename)
+        if not extension_matches(safe_name, media_type):
+            raise DocumentTypeRefused(
+                f"The file name {safe_name!r} does not match its content ({media_type}).",
+                errors=[FieldError("file", "file name extension does not match the content")],
+            )
+        with self._work(uow) as (work, own):
+            blob = self._blobs.put(work, data, media_type)
+            upload = Upload(
+                account_id=actor.account_id,
+                sha256=blob.sha256,
+                filename=safe_name,
+                media_type=media_type,
+                size=len(data),
+                created_at=self.clock(),
+            )
+            work.session.add(upload)
+            work.session.flush()
+            result = UploadPublic(
+                id=upload.id, sha256=blob.sha256, filename=safe_name, media_type=media_type, size=len(data)
+            )
+            if own:
+                work.commit()
+        return result
+
+    def document_content(self, actor: Actor, registration_number: str, sha256: str) -> tuple[DocumentPublic, bytes]:
+        with self._db.reading() as session:
+            case = self._load(session, registration_number)
+            policy.ensure_can_read(actor, case)
+            document = session.get(CaseDocument, (case.agency_id, case.id, sha256))
+            if document is None:
+                raise CaseNotFound(f"Case {registration_number} has no document {sha256}.")
+            return _document_public(document), self._blobs.read(sha256)
+
+    # ------------------------------------------------------------------ submission
+
+    def submit(
+        self,
+        actor: Actor,
+        command: CaseSubmit,
+        *,
+        idempotency_key: str | None = None,
+        uow: UnitOfWork | None = None,
+    ) -> SubmitResult:
+        """Receive and register an application or appeal (ZRU-445 Art. 23: registered on receipt)."""
+        policy.ensure_can_submit(actor)
+        request_hash = hashlib.sha256(canonicalize(command.model_dump(mode="json"))).hexdigest()
+        try:
+            with self._work(uow) as (work, own):
+                session = work.session
+                if idempotency_key is not None:
+                    earlier = self._replay(session, actor, idempotency_key, request_hash)
+                    if earlier is not None:
+                        return SubmitResult(earlier, created=False)
+                case = self._receive(work, actor, command)
+                if idempotency_key is not None:
+                    session.add(
+                        IdempotencyKey(
+                            account_id=actor.account_id,
+                            key=idempotency_key,
+                            request_hash=request_hash,
+                            agency_id=case.agency_id,
+                            case_id=case.id,
+                            created_at=case.received_at,
+                        )
+                    )
+                    session.flush()
+                view = self._view(session, case)
+                if own:
+                    work.commit()
+                return SubmitResult(view, created=True)
+        except IntegrityError:
+            # A concurrent retry with the same key committed first: answer with its result.
+            if idempotency_key is None or uow is not None:
+                raise
+            with self._db.reading() as session:
+                earlier = self._replay(session, actor, idempotency_key, request_hash)
+            if earlier is None:
+                raise
+            return SubmitResult(earlier, created=False)
+
+    def _replay(self, session: Session, actor: Actor, key: str, request_hash: str) -> CasePublic | None:
+        record = session.get(IdempotencyKey, (actor.account_id, key))
+        if record is None:
+            return None
+        if record.request_hash != request_hash:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used for a different submission; use a new key for a "
+                "new submission.",
+                errors=[FieldError("Idempotency-Key", "reused with a different body")],
+            )
+        case = session.get(Case, (record.agency_id, record.case_id))
+        assert case is not None
+        return self._view(session, case)
+
+    def _receive(self, uow: UnitOfWork, actor: Actor, command: CaseSubmit) -> Case:
+        session = uow.session
+        errors: list[FieldError] = []
+        try:
+            service = catalog.get_service(session, command.service)
+        except ServiceNotFound as error:
+            raise SubmissionInvalid(error.detail, errors=[FieldError("service", "unknown service")]) from None
+        agency = self._recipient(session, service, command.agency, errors)
+        errors.extend(_form_errors(service.form_schema, command.form))
+        uploads = self._uploads_for(session, actor, service, command.documents, errors, require_all=True)
+        if errors:
+            raise SubmissionInvalid(
+                f"The submission has {len(errors)} invalid field(s); nothing was filed.", errors=errors
+            )
+        assert agency is not None
+        now = self.clock()
+        case = self._open_case(
+            session,
+            agency=agency,
+            service=service,
+            kind=service.kind,
+            channel=command.channel,
+            actor_account_id=actor.account_id,
+            person_id=actor.person_id,  # type: ignore[arg-type]  # ensured by ensure_can_submit
+            form=command.form,
+            received_at=now,
+        )
+        self._append(session, case, EventKind.submitted, None, CaseState.submitted, actor.account_id, now)
+        self._register(session, case, now)
+        if uploads:
+            self._attach(session, case, uploads, actor.account_id, now, case.event_count)
+        return case
+
+    def _recipient(
+        self, session: Session, service: Service, code: str | None, errors: list[FieldError]
+    ) -> Agency | None:
+        owner = catalog.get_agency(session, service.agency_id)
+        if code is None or code == owner.code:
+            return owner
+        allowed = service.recipients or []
+        if "*" not in allowed and code not in allowed:
+            errors.append(
+                FieldError("agency", f"this service is handled by {', '.join(allowed or [owner.code])}")
+            )
+            return None
+        try:
+            return catalog.get_agency_by_code(session, code)
+        except AgencyNotFound as error:
+            errors.append(FieldError("agency", error.detail))
+            return None
+
+    def _uploads_for(
+        self,
+        session: Session,
+        actor: Actor,
+        service: Service,
+        refs: list[DocumentRef],
+        errors: list[FieldError],
+        *,
+        require_all: bool,
+    ) -> list[tuple[Upload, str]]:
+        specs = {d["code"]: d for d in service.required_documents}
+        found: list[tuple[Upload, str]] = []
+        for index, ref in enumerate(refs):
+            upload = session.get(Upload, ref.upload_id)
+            if upload is None or upload.account_id != actor.account_id:
+                errors.append(FieldError(f"documents/{index}/upload_id", "no such upload of yours"))
+                continue
+            spec = specs.get(ref.document_type)
+            if spec is None and require_all:
+                errors.append(
+                    FieldError(
+                        f"documents/{index}/document_type",
+                        f"this service takes: {', '.join(specs) or 'no documents'}",
+                    )
+                )
+                continue
+            if spec is not None and upload.media_type not in spec["media_types"]:
+                errors.append(
+                    FieldError(
+                        f"documents/{index}/upload_id",
+                        f"{upload.media_type} is not accepted for {ref.document_type}; "
+                        f"accepted: {', '.join(spec['media_types'])}",
+                    )
+                )
+                continue
+            found.append((upload, ref.document_type))
+        if require_all:
+            given = {ref.document_type for ref in refs}
+            for code, spec in specs.items():
+                if spec.get("required", True) and code not in given:
+                    errors.append(FieldError("documents", f"the document {code!r} is required"))
+        return found
+
+    def _open_case(
+        self,
+        session: Session,
+        *,
+        agency: Agency,
+        service: Service,
+        kind: ServiceKind,
+        channel: Channel,
+        actor_account_id: int,
+        person_id: int,
+        form: dict[str, Any],
+        received_at: dt.datetime,
+        deadline_policy: str | None = None,
+        parent: Case | None = None,
+        relation: CaseRelation | None = None,
+    ) -> Case:
+        deadline_name = deadline_policy or service.deadline_policy
+        case = Case(
+            agency_id=agency.id,
+            id=uuid.uuid4(),
+            registration_number=self._next_registration_number(session, agency, received_at),
+            service_id=service.id,
+            kind=kind,
+            channel=channel,
+            state=CaseState.submitted,
+            applicant_account_id=actor_account_id,
+            applicant_person_id=person_id,
+            form=form,
+            received_at=received_at,
+            deadline_policy=deadline_name,
+            due_at=get_policy(deadline_name).due_at(received_at, self._timezone),
+            parent_agency_id=parent.agency_id if parent else None,
+            parent_case_id=parent.id if parent else None,
+            relation=relation,
+            event_count=0,
+            updated_at=received_at,
+        )
+        session.add(case)
+        session.flush()
+        return case
+
+    def _next_registration_number(self, session: Session, agency: Agency, at: dt.datetime) -> str:
+        """``<AGENCY>-<YEAR>-<NNNNNN>``, gapless per agency and year, unique under concurrency.
+
+        The counter row is created if missing (insert-or-ignore) and incremented with UPDATE … RETURNING,
+        which row-locks it on PostgreSQL; on SQLite the write transaction holds the database lock.
+        """
+        year = at.astimezone(self._tz).year
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(
+            insert(RegistrationCounter)
+            .values(agency_id=agency.id, year=year, last_value=0)
+            .on_conflict_do_nothing(index_elements=["agency_id", "year"])
+        )
+        value = session.execute(
+            sa.update(RegistrationCounter)
+            .where(RegistrationCounter.agency_id == agency.id, RegistrationCounter.year == year)
+            .values(last_value=RegistrationCounter.last_value + 1)
+            .returning(RegistrationCounter.last_value)
+        ).scalar_one()
+        return f"{agency.code}-{year}-{value:06d}"
+
+    def _register(self, session: Session, case: Case, at: dt.datetime) -> None:
+        self._apply(session, case, Action.register, None, at, reason="registered on receipt (ZRU-445 Art. 23)")
+        case.registered_at = at
+
+    def _attach(
+        self,
+        session: Session,
+        case: Case,
+        uploads: list[tuple[Upload, str]],
+        actor_account_id: int,
+        at: dt.datetime,
+        event_seq: int,
+    ) -> None:
+        for upload, document_type in uploads:
+            if session.get(CaseDocument, (case.agency_id, case.id, upload.sha256)) is not None:
+                continue  # the same content attached twice is one document
+            session.add(
+                CaseDocument(
+                    agency_id=case.agency_id,
+                    case_id=case.id,
+                    sha256=upload.sha256,
+                    document_type=document_type,
+                    filename=upload.filename,
+                    media_type=upload.media_type,
+                    size=upload.size,
+                    added_at=at,
+                    added_by_account_id=actor_account_id,
+                    event_seq=event_seq,
+                )
+            )
+            session.delete(upload)
+        session.flush()
+
+    # ------------------------------------------------------------------ events
+
+    def _append(
+        self,
+        session: Session,
+        case: Case,
+        kind: EventKind,
+        before: CaseState | None,
+        after: CaseState,
+        actor_account_id: int | None,
+        at: dt.datetime,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> CaseEvent:
+        case.event_count += 1
+        case.updated_at = at
+        event = CaseEvent(
+            agency_id=case.agency_id,
+            case_id=case.id,
+            seq=case.event_count,
+            kind=kind,
+            at=at,
+            actor_account_id=actor_account_id,
+            state_before=before,
+            state_after=after,
+            reason=reason,
+            data=data or {},
+        )
+        session.add(event)
+        return event
+
+    def _apply(
+        self,
+        session: Session,
+        case: Case,
+        action: Action,
+        actor_account_id: int | None,
+        at: dt.datetime,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        target, kind = lifecycle.transition(case.state, action)
+        before, case.state = case.state, target
+        self._append(session, case, kind, before, target, actor_account_id, at, reason, data)
+
+    # ------------------------------------------------------------------ reading
+
+    def _load(self, session: Session, registration_number: str, *, for_update: bool = False) -> Case:
+        statement = sa.select(Case).where(Case.registration_number == registration_number)
+        if for_update:
+            statement = statement.with_for_update()
+        case = session.scalar(statement)
+        if case is None:
+            raise CaseNotFound(f"There is no case with the number {registration_number}.")
+        return case
+
+    def get(self, actor: Actor, registration_number: str) -> CasePublic:
+        with self._db.reading() as session:
+            case = self._load(session, registration_number)
+            policy.ensure_can_read(actor, case)
+            return self._view(session, case)
+
+    def timeline(self, actor: Actor, registration_number: str) -> list[EventPublic]:
+        with self._db.reading() as session:
+            case = self._load(session, registration_number)
+            policy.ensure_can_read(actor, case)
+            rows = session.execute(
+                sa.select(CaseEvent, Account.display_name, Account.role)
+                .outerjoin(Account, Account.id == CaseEvent.actor_account_id)
+                .where(CaseEvent.agency_id == case.agency_id, CaseEvent.case_id == case.id)
+                .order_by(CaseEvent.seq)
+            ).all()
+            return [
+                EventPublic(
+                    seq=event.seq,
+                    kind=event.kind,
+                    at=event.at,
+                    actor=_actor_label(name, role, actor),
+                    state_before=event.state_before,
+                    state_after=event.state_after,
+                    reason=event.reason,
+                    data=event.data,
+                )
+                for event, name, role in rows
+            ]
+
+    def documents(self, actor: Actor, registration_number: str) -> list[DocumentPublic]:
+        return self.get(actor, registration_number).documents
+
+    def my_cases(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> list[CaseSummary]:
+        with self._db.reading() as session:
+            statement = (
+                sa.select(Case)
+                .where(Case.applicant_account_id == actor.account_id)
+                .order_by(Case.received_at.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            return self._summaries(session, list(session.scalars(statement)))
+
+    def queue(
+        self,
+        actor: Actor,
+        *,
+        state: CaseState | None = None,
+        service: str | None = None,
+        mine: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[CaseSummary]:
+        """The agency's open cases, the nearest deadline first."""
+        agency_id = policy.ensure_staff(actor)
+        with self._db.reading() as session:
+            statement = sa.select(Case).where(Case.agency_id == agency_id)
+            if state is not None:
+                statement = statement.where(Case.state == state)
+            else:
+                statement = statement.where(Case.state.in_(OPEN_STATES))
+            if service is not None:
+                statement = statement.where(
+                    Case.service_id.in_(sa.select(Service.id).where(Service.code == service))
+                )
+            if mine:
+                statement = statement.where(Case.assignee_account_id == actor.account_id)
+            statement = statement.order_by(Case.due_at.asc().nulls_last(), Case.received_at).limit(limit).offset(offset)
+            return self._summaries(session, list(session.scalars(statement)))
+
+    def _summaries(self, session: Session, cases: list[Case]) -> list[CaseSummary]:
+        services = _by_id(session, Service, {c.service_id for c in cases})
+        agencies = _by_id(session, Agency, {c.agency_id for c in cases})
+        assignees = _by_id(session, Account, {c.assignee_account_id for c in cases if c.assignee_account_id})
+        return [
+            CaseSummary(
+                registration_number=c.registration_number,
+                kind=c.kind,
+                state=c.state,
+                service=services[c.service_id].code,
+                agency=agencies[c.agency_id].code,
+                received_at=c.received_at,
+                due_at=c.due_at,
+                assignee=assignees[c.assignee_account_id].display_name if c.assignee_account_id else None,
+            )
+            for c in cases
+        ]
+
+    def _view(self, session: Session, case: Case) -> CasePublic:
+        service = session.get(Service, case.service_id)
+        agency = session.get(Agency, case.agency_id)
+        assert service is not None and agency is not None
+        assignee = session.get(Account, case.assignee_account_id) if case.assignee_account_id else None
+        deadline = get_policy(case.deadline_policy)
+        documents = session.scalars(
+            sa.select(CaseDocument)
+            .where(CaseDocument.agency_id == case.agency_id, CaseDocument.case_id == case.id)
+            .order_by(CaseDocument.added_at, CaseDocument.sha256)
+        ).all()
+        links: list[LinkedCase] = []
+        if case.parent_case_id is not None and case.relation is not None:
+            parent = session.get(Case, (case.parent_agency_id, case.parent_case_id))
+            assert parent is not None
+            links.append(LinkedCase(registration_number=parent.registration_number, relation=case.relation, direction="parent"))
+        children = session.execute(
+            sa.select(Case.registration_number, Case.relation).where(
+                Case.parent_agency_id == case.agency_id, Case.parent_case_id == case.id
+            )
+        ).all()
+        links += [
+            LinkedCase(registration_number=number, relation=relation, direction="child")
+            for number, relation in children
+        ]
+        return CasePublic(
+            registration_number=case.registration_number,
+            kind=case.kind,
+            channel=case.channel,
+            state=case.state,
+            service=ServiceRef(code=service.code, version=service.version, name=service.name),
+            agency=AgencyRef(code=agency.code, name=agency.name),
+            received_at=case.received_at,
+            registered_at=case.registered_at,
+            deadline=Deadline(
+                policy=deadline.name,
+                description=deadline.description,
+                citation=deadline.citation,
+                due_at=case.due_at,
+            ),
+            assignee=assignee.display_name if assignee else None,
+            outcome=case.outcome,
+            outcome_reason=case.outcome_reason,
+            decided_at=case.decided_at,
+            closed_at=case.closed_at,
+            form=case.form,
+            documents=[_document_public(d) for d in documents],
+            links=links,
+        )
+
+    # ------------------------------------------------------------------ officer actions
+
+    def _act(
+        self,
+        actor: Actor,
+        registration_number: str,
+        check: Callable[[Actor, Case], None],
+        work: Callable[[Session, Case, dt.datetime], None],
+        uow: UnitOfWork | None,
+    ) -> CasePublic:
+        with self._work(uow) as (unit, own):
+            session = unit.session
+            case = self._load(session, registration_number, for_update=True)
+            check(actor, case)
+            work(session, case, self.clock())
+            session.flush()
+            view = self._view(session, case)
+            if own:
+                unit.commit()
+            return view
+
+    def take(self, actor: Actor, registration_number: str, *, reason: str | None = None, uow: UnitOfWork | None = None) -> CasePublic:
+        """Assign the case to the acting officer and start the review."""
+
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            self._apply(session, case, Action.take, actor.account_id, now, reason, {"assignee": actor.display_name})
+            case.assignee_account_id = actor.account_id
+
+        return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
+
+    def request_info(self, actor: Actor, registration_number: str, message: str, *, uow: UnitOfWork | None = None) -> CasePublic:
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            self._apply(session, case, Action.request_info, actor.account_id, now, message)
+
+        return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
+
+    def provide_info(
+        self,
+        actor: Actor,
+        registration_number: str,
+        message: str,
+        documents: list[DocumentRef],
+        *,
+        uow: UnitOfWork | None = None,
+    ) -> CasePublic:
+        """The applicant answers a request for information (with documents, if any)."""
+
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            service = session.get(Service, case.service_id)
+            assert service is not None
+            errors: list[FieldError] = []
+            uploads = self._uploads_for(session, actor, service, documents, errors, require_all=False)
+            if errors:
+                raise SubmissionInvalid("Some documents cannot be attached; nothing was sent.", errors=errors)
+            self._apply(
+                session, case, Action.provide_info, actor.account_id, now, message,
+                {"documents": [u.sha256 for u, _ in uploads]},
+            )
+            self._attach(session, case, uploads, actor.account_id, now, case.event_count)
+
+        return self._act(actor, registration_number, policy.ensure_is_applicant, work, uow)
+
+    def forward(
+        self, actor: Actor, registration_number: str, agency_code: str, reason: str, *, uow: UnitOfWork | None = None
+    ) -> CasePublic:
+        """Send the case to the competent body, which registers it as its own case; its clock starts on
+        receipt (ZRU-445, forwarding within 5 days — see shared/legal.md)."""
+
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            target = catalog.get_agency_by_code(session, agency_code)
+            if target.id == case.agency_id:
+                raise SubmissionInvalid(
+                    "A case cannot be forwarded to the agency that already has it.",
+                    errors=[FieldError("agency", "same agency")],
+                )
+            service = session.get(Service, case.service_id)
+            assert service is not None
+            forwarded = self._open_case(
+                session,
+                agency=target,
+                service=service,
+                kind=case.kind,
+                channel=case.channel,
+                actor_account_id=case.applicant_account_id,
+                person_id=case.applicant_person_id,
+                form=case.form,
+                received_at=now,
+                deadline_policy=case.deadline_policy,
+                parent=case,
+                relation=CaseRelation.forwarded_from,
+            )
+            self._apply(
+                session, case, Action.forward, actor.account_id, now, reason,
+                {"to_agency": target.code, "new_case": forwarded.registration_number},
+            )
+            self._append(
+                session, forwarded, EventKind.submitted, None, CaseState.submitted, actor.account_id, now,
+                f"forwarded from {case.registration_number}: {reason}",
+                {"from_case": case.registration_number},
+            )
+            self._register(session, forwarded, now)
+            documents = session.scalars(
+                sa.select(CaseDocument).where(CaseDocument.agency_id == case.agency_id, CaseDocument.case_id == case.id)
+            ).all()
+            for document in documents:
+                session.add(
+                    CaseDocument(
+                        agency_id=forwarded.agency_id,
+                        case_id=forwarded.id,
+                        sha256=document.sha256,
+                        document_type=document.document_type,
+                        filename=document.filename,
+                        media_type=document.media_type,
+                        size=document.size,
+                        added_at=now,
+                        added_by_account_id=document.added_by_account_id,
+                        event_seq=1,
+                    )
+                )
+
+        return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
+
+    def decide(
+        self, actor: Actor, registration_number: str, outcome: Outcome, reason: str, *, uow: UnitOfWork | None = None
+    ) -> CasePublic:
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            data: dict[str, Any] = {"outcome": outcome.value}
+            if outcome is Outcome.left_unconsidered:
+                data["citation"] = LEFT_UNCONSIDERED_CITATION.model_dump(mode="json", exclude_none=True)
+            self._apply(session, case, Action.decide, actor.account_id, now, reason, data)
+            case.outcome, case.outcome_reason = outcome, reason
+            case.decided_at, case.decided_by_account_id = now, actor.account_id
+
+        return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
+
+    def close(self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None) -> CasePublic:
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            self._apply(session, case, Action.close, actor.account_id, now, reason)
+            case.closed_at = now
+
+        return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
+
+    def contest(self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None) -> CasePublic:
+        """The applicant contests a decision: a review case opens at the higher body (the agency's parent,
+        or the agency itself when it has none), with its own complaint deadline."""
+        with self._work(uow) as (unit, own):
+            session = unit.session
+            case = self._load(session, registration_number, for_update=True)
+            policy.ensure_is_applicant(actor, case)
+            now = self.clock()
+            if case.state not in (CaseState.decided, CaseState.closed) or case.decided_at is None:
+                raise TransitionRefused(
+                    f"Case {registration_number} has no decision yet; only a decision can be contested.",
+                    state=case.state.value,
+                    action="contest",
+                )
+            if now - case.decided_at > CONTEST_WINDOW:
+                raise ContestWindowClosed(
+                    f"The decision was made on {case.decided_at:%Y-%m-%d}; a complaint is filed within one year "
+                    f"({CONTEST_CITATION}). A missed term can be restored by the body for good cause."
+                )
+            open_review = session.scalar(
+                sa.select(Case.registration_number).where(
+                    Case.parent_agency_id == case.agency_id,
+                    Case.parent_case_id == case.id,
+                    Case.relation == CaseRelation.review_of,
+                    Case.state.in_(OPEN_STATES),
+                )
+            )
+            if open_review is not None:
+                raise ReviewAlreadyOpen(f"The decision is already under review in case {open_review}.")
+            agency = session.get(Agency, case.agency_id)
+            service = session.get(Service, case.service_id)
+            assert agency is not None and service is not None
+            reviewer = session.get(Agency, agency.parent_id) if agency.parent_id else agency
+            assert reviewer is not None
+            review = self._open_case(
+                session,
+                agency=reviewer,
+                service=service,
+                kind=ServiceKind.shikoyat,
+                channel=case.channel,
+                actor_account_id=actor.account_id,
+                person_id=case.applicant_person_id,
+                form={"contested_case": case.registration_number, "reason": reason},
+                received_at=now,
+                deadline_policy="zru445-shikoyat",
+                parent=case,
+                relation=CaseRelation.review_of,
+            )
+            self._append(
+                session, review, EventKind.submitted, None, CaseState.submitted, actor.account_id, now,
+                reason, {"contested_case": case.registration_number},
+            )
+            self._register(session, review, now)
+            self._append(
+                session, case, EventKind.contested, case.state, case.state, actor.account_id, now, reason,
+                {"review_case": review.registration_number, "reviewing_agency": reviewer.code},
+            )
+            session.flush()
+            view = self._view(session, review)
+            if own:
+                unit.commit()
+            return view
+
+
+def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    errors = []
+    for error in sorted(validator.iter_errors(form), key=lambda e: list(map(str, e.absolute_path))):
+        path = "/".join(["form", *(str(p) for p in error.absolute_path)])
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            errors.append(FieldError(f"{path}/{missing}" if missing else path, "this field is required"))
+        elif error.validator == "additionalProperties":
+            errors.append(FieldError(path, f"unexpected field(s): {error.message}"))
+        else:
+            errors.append(FieldError(path, error.message))
+    return errors
+
+
+def _safe_filename(filename: str) -> str:
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    return (name or "document")[:255]
+
+
+def _document_public(document: CaseDocument) -> DocumentPublic:
+    return DocumentPublic(
+        sha256=document.sha256,
+        document_type=document.document_type,
+        filename=document.filename,
+        media_type=document.media_type,
+        size=document.size,
+        added_at=document.added_at,
+    )
+
+
+def _actor_label(name: str | None, role: Role | None, viewer: Actor) -> str | None:
+    if name is None or role is None:
+        return None
+    if role is Role.citizen:
+        return "applicant" if viewer.role is Role.citizen else name
+    return f"{name} ({role.value})"
+
+
+def _by_id(session: Session, model: type[Any], ids: set[Any]) -> dict[Any, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(sa.select(model).where(model.id.in_(ids)))}

@@ -1,0 +1,1 @@
+"""The ``shaffof`` command (typer + rich)."""

@@ -1,0 +1,16 @@
+"""The full schema: every domain's tables on one metadata (for Alembic and for checks)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+def metadata() -> sa.MetaData:
+    # Imported for their side effect: each module adds its tables to Base.metadata.
+    from shaffof.archive import models as _archive  # noqa: F401
+    from shaffof.cases import models as _cases  # noqa: F401
+    from shaffof.catalog import models as _catalog  # noqa: F401
+    from shaffof.db.base import Base
+    from shaffof.identity import models as _identity  # noqa: F401
+
+    return Base.metadata

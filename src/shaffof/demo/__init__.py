@@ -1,0 +1,1 @@
+"""Demo data: realistic agencies, services, persons and cases, loaded through the domain services."""

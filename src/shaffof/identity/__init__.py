@@ -1,0 +1,1 @@
+"""Identity: persons (PINFL), accounts and roles, passwords, sessions and API tokens."""

@@ -1,0 +1,214 @@
+"""Identity operations: persons, accounts, password login with throttling, sessions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from shaffof.db.base import utcnow
+from shaffof.db.uow import UnitOfWork
+from shaffof.errors import FieldError
+from shaffof.identity import pinfl as pinfl_rules
+from shaffof.identity.actor import Actor
+from shaffof.identity.errors import (
+    AccountExists,
+    InvalidCredentials,
+    InvalidPersonData,
+    TooManyLoginAttempts,
+)
+from shaffof.identity.models import AGENCY_ROLES, Account, AuthToken, LoginAttempt, Person, Role, TokenKind
+from shaffof.identity.passwords import MIN_PASSWORD_LENGTH, Passwords
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int
+    window: dt.timedelta
+    session_ttl: dt.timedelta
+    api_token_ttl: dt.timedelta
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """The secret is shown once, to the caller; only its hash is stored."""
+
+    secret: str
+    kind: TokenKind
+    expires_at: dt.datetime
+    actor: Actor
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def register_person(
+    uow: UnitOfWork,
+    *,
+    pinfl: str,
+    last_name: str,
+    first_name: str,
+    patronymic: str | None = None,
+) -> Person:
+    """Add a person; the PINFL is validated and its birth date and sex are taken from it."""
+    try:
+        parsed = pinfl_rules.parse(pinfl)
+    except pinfl_rules.InvalidPinfl as error:
+        raise InvalidPersonData(
+            f"Invalid PINFL: {error}.", errors=[FieldError("pinfl", str(error))]
+        ) from None
+    missing = [FieldError(n, "must not be empty") for n, v in (("last_name", last_name), ("first_name", first_name)) if not v.strip()]
+    if missing:
+        raise InvalidPersonData("The person's name is incomplete.", errors=missing)
+    if uow.session.scalar(sa.select(Person.id).where(Person.pinfl == parsed.value)) is not None:
+        raise AccountExists(f"A person with PINFL {parsed.value} is already registered.")
+    person = Person(
+        pinfl=parsed.value,
+        last_name=last_name.strip(),
+        first_name=first_name.strip(),
+        patronymic=(patronymic or "").strip() or None,
+        birth_date=parsed.birth_date,
+        sex=parsed.sex,
+    )
+    uow.session.add(person)
+    uow.session.flush()
+    return person
+
+
+def create_account(
+    uow: UnitOfWork,
+    passwords: Passwords,
+    *,
+    login: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    person_id: int | None = None,
+    agency_id: int | None = None,
+    email: str | None = None,
+    password_hash: str | None = None,
+) -> Account:
+    """Create an account. ``password_hash`` lets bulk loaders reuse one hash for many demo accounts."""
+    errors = []
+    if password_hash is None and len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError("password", f"must have at least {MIN_PASSWORD_LENGTH} characters"))
+    if role in AGENCY_ROLES and agency_id is None:
+        errors.append(FieldError("agency", f"an account with the role {role} belongs to an agency"))
+    if role is Role.citizen and person_id is None:
+        errors.append(FieldError("person", "a citizen account belongs to a person"))
+    if errors:
+        raise InvalidPersonData("The account cannot be created.", errors=errors)
+    if uow.session.scalar(sa.select(Account.id).where(Account.login == login)) is not None:
+        raise AccountExists(f"The login {login!r} is taken.")
+    account = Account(
+        login=login,
+        role=role,
+        display_name=display_name,
+        person_id=person_id,
+        agency_id=agency_id,
+        email=email,
+        password_hash=password_hash or passwords.hash(password),
+    )
+    uow.session.add(account)
+    uow.session.flush()
+    return account
+
+
+def actor_of(account: Account) -> Actor:
+    return Actor(
+        account_id=account.id,
+        role=account.role,
+        display_name=account.display_name,
+        person_id=account.person_id,
+        agency_id=account.agency_id,
+    )
+
+
+def login(
+    uow: UnitOfWork,
+    passwords: Passwords,
+    policy: LoginPolicy,
+    *,
+    login_name: str,
+    password: str,
+    kind: TokenKind,
+    client_ip: str | None,
+    label: str | None = None,
+) -> IssuedToken:
+    """Check the password and issue a session or API token.
+
+    Throttling: after ``max_failures`` failed attempts for a login within ``window`` the login is
+    refused (even with the right password) until the window has passed; the refusal is recorded too.
+    """
+    now = utcnow()
+    session = uow.session
+    failures = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.login == login_name,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - policy.window,
+        )
+    )
+    if failures is not None and failures >= policy.max_failures:
+        raise TooManyLoginAttempts(
+            f"Too many failed sign-in attempts for this login. Try again in "
+            f"{int(policy.window.total_seconds() // 60)} minutes.",
+            retry_after=int(policy.window.total_seconds()),
+        )
+    account = session.scalar(sa.select(Account).where(Account.login == login_name))
+    valid = passwords.verify(account.password_hash if account else None, password)
+    if account is None or not valid or not account.is_active:
+        session.add(LoginAttempt(login=login_name, client_ip=client_ip, succeeded=False, at=now))
+        uow.commit()
+        raise InvalidCredentials("The login or the password is wrong.")
+    if account.password_hash and passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash(password)
+    session.add(LoginAttempt(login=login_name, client_ip=client_ip, succeeded=True, at=now))
+    ttl = policy.session_ttl if kind is TokenKind.session else policy.api_token_ttl
+    secret = secrets.token_urlsafe(32)
+    session.add(
+        AuthToken(
+            token_hash=token_hash(secret),
+            account_id=account.id,
+            kind=kind,
+            label=label,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    actor = actor_of(account)
+    uow.commit()
+    return IssuedToken(secret=secret, kind=kind, expires_at=now + ttl, actor=actor)
+
+
+def authenticate(session: Session, secret: str, kind: TokenKind) -> Actor | None:
+    """The actor a session cookie or bearer token belongs to, or None when it is unknown/expired/revoked."""
+    row = session.execute(
+        sa.select(AuthToken, Account)
+        .join(Account, Account.id == AuthToken.account_id)
+        .where(AuthToken.token_hash == token_hash(secret), AuthToken.kind == kind)
+    ).first()
+    if row is None:
+        return None
+    token, account = row
+    if token.revoked_at is not None or token.expires_at <= utcnow() or not account.is_active:
+        return None
+    return actor_of(account)
+
+
+def logout(uow: UnitOfWork, secret: str) -> None:
+    token = uow.session.scalar(sa.select(AuthToken).where(AuthToken.token_hash == token_hash(secret)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        uow.commit()
+
+
+def find_account_by_login(session: Session, login_name: str) -> Account | None:
+    return session.scalar(sa.select(Account).where(Account.login == login_name))
