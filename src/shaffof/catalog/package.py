@@ -197,6 +197,10 @@ def load_packages(directory: Path) -> Catalogue:
             package = ServicePackage.model_validate(raw)
         except ValidationError as error:
             problems.extend(_validation_problems(file, error))
+            # Report the cross-references too, so one pass shows every problem of the file.
+            agency = raw.get("agency") if isinstance(raw, dict) else None
+            if agencies and isinstance(agency, str) and agency not in known_agencies:
+                problems.append(PackageProblem(file, "agency", f"unknown agency {agency}"))
             continue
         if package.code != file.parent.name:
             problems.append(PackageProblem(file, "code", f"must equal the folder name {file.parent.name!r}"))

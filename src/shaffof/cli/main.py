@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from shaffof.config import Settings
 
@@ -128,10 +127,10 @@ def serve(
 
 
 def _print_problems(problems: list[str]) -> None:
-    table = Table("problem", title=f"{len(problems)} problem(s)", show_lines=False)
+    """One ``file: path: message`` line per problem (editors and grep understand it)."""
     for item in problems:
-        table.add_row(item)
-    errors.print(table)
+        errors.print(item, markup=False, highlight=False, soft_wrap=True)
+    errors.print(f"[red]{len(problems)} problem(s).[/red]")
 
 
 @services_app.command("validate")

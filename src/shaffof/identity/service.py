@@ -23,6 +23,8 @@ from shaffof.identity.errors import (
 )
 from shaffof.identity.models import AGENCY_ROLES, Account, AuthToken, LoginAttempt, Person, Role, TokenKind
 from shaffof.identity.passwords import MIN_PASSWORD_LENGTH, Passwords
+from shaffof.identity.policy import ensure_admin
+from shaffof.identity.schemas import AccountPublic, PersonEnrol, PersonPublic, StaffAccountCreate
 
 
 @dataclass(frozen=True)
@@ -212,3 +214,61 @@ def logout(uow: UnitOfWork, secret: str) -> None:
 
 def find_account_by_login(session: Session, login_name: str) -> Account | None:
     return session.scalar(sa.select(Account).where(Account.login == login_name))
+
+
+def enrol_citizen(uow: UnitOfWork, passwords: Passwords, actor: Actor, command: PersonEnrol) -> PersonPublic:
+    """An administrator enrols a person with a citizen account whose login is the PINFL."""
+    ensure_admin(actor)
+    person = register_person(
+        uow,
+        pinfl=command.pinfl,
+        last_name=command.last_name,
+        first_name=command.first_name,
+        patronymic=command.patronymic,
+    )
+    account = create_account(
+        uow,
+        passwords,
+        login=person.pinfl,
+        password=command.password,
+        role=Role.citizen,
+        display_name=f"{person.first_name} {person.last_name}",
+        person_id=person.id,
+        email=command.email,
+    )
+    result = PersonPublic(
+        pinfl=person.pinfl,
+        full_name=person.full_name,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        login=account.login,
+    )
+    uow.commit()
+    return result
+
+
+def create_staff_account(
+    uow: UnitOfWork, passwords: Passwords, actor: Actor, command: StaffAccountCreate, agency_id: int | None
+) -> AccountPublic:
+    """An administrator creates an officer, head, auditor or administrator account."""
+    ensure_admin(actor)
+    if command.role is Role.citizen:
+        raise InvalidPersonData(
+            "Citizen accounts are enrolled with their person: POST /api/v1/admin/persons.",
+            errors=[FieldError("role", "citizen accounts belong to a person")],
+        )
+    account = create_account(
+        uow,
+        passwords,
+        login=command.login,
+        password=command.password,
+        role=command.role,
+        display_name=command.display_name,
+        agency_id=agency_id,
+        email=command.email,
+    )
+    result = AccountPublic(
+        login=account.login, role=account.role, display_name=account.display_name, agency=command.agency
+    )
+    uow.commit()
+    return result

@@ -14,7 +14,7 @@ from shaffof.db.engine import Database
 from shaffof.observability import get_logger
 from shaffof.platform import Platform
 from shaffof.web import problems
-from shaffof.web.api import auth, cases, catalog, health, officer
+from shaffof.web.api import admin, auth, cases, catalog, health, officer
 from shaffof.web.ui import views
 
 log = get_logger("shaffof")
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         return response
 
-    for router in (auth.router, catalog.router, cases.router, officer.router):
+    for router in (auth.router, catalog.router, cases.router, officer.router, admin.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(views.router)
