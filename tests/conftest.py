@@ -25,7 +25,7 @@ from tests.postgres import PostgresUnavailable, ThrowawayCluster
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICES = REPO / "services"
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @pytest.fixture(scope="session")

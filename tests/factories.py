@@ -18,7 +18,7 @@ from shaffof.identity.models import Role
 from shaffof.identity.pinfl import Sex
 from shaffof.platform import Platform
 
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "correct horse battery staple"
 
 # The smallest well-formed documents of each accepted type.
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -48,8 +48,13 @@ class World:
                 code = pinfl.build(born, sex, "261", "017")
                 person = identity.register_person(uow, pinfl=code, last_name=last, first_name=first)
                 account = identity.create_account(
-                    uow, platform.passwords, login=name, password=PASSWORD, role=Role.citizen,
-                    display_name=f"{first} {last}", person_id=person.id,
+                    uow,
+                    platform.passwords,
+                    login=name,
+                    password=PASSWORD,
+                    role=Role.citizen,
+                    display_name=f"{first} {last}",
+                    person_id=person.id,
                 )
                 world.actors[name] = identity.actor_of(account)
                 world.pinfls[name] = code
@@ -63,13 +68,23 @@ class World:
             }
             for login, (role, agency) in staff.items():
                 account = identity.create_account(
-                    uow, platform.passwords, login=login, password=PASSWORD, role=role,
-                    display_name=login.replace(".", " ").title(), agency_id=world.agencies[agency],
+                    uow,
+                    platform.passwords,
+                    login=login,
+                    password=PASSWORD,
+                    role=role,
+                    display_name=login.replace(".", " ").title(),
+                    agency_id=world.agencies[agency],
                 )
                 world.actors[login] = identity.actor_of(account)
             for login, role in (("auditor", Role.auditor), ("admin", Role.admin)):
                 account = identity.create_account(
-                    uow, platform.passwords, login=login, password=PASSWORD, role=role, display_name=login.title()
+                    uow,
+                    platform.passwords,
+                    login=login,
+                    password=PASSWORD,
+                    role=role,
+                    display_name=login.title(),
                 )
                 world.actors[login] = identity.actor_of(account)
             uow.commit()

@@ -6,6 +6,7 @@ Used unless SHAFFOF_TEST_POSTGRES_URL points at a server. As root, initdb and th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -37,7 +38,7 @@ class ThrowawayCluster:
         command = [str(a) for a in args]
         if self._as_postgres:
             command = ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(_quote(c) for c in command)]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise PostgresUnavailable(f"{' '.join(args[:1])} failed: {result.stderr.strip() or result.stdout.strip()}")
 
@@ -53,10 +54,8 @@ class ThrowawayCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/shaffof_test"
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(PostgresUnavailable):
             self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
-        except PostgresUnavailable:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 REDACTED_KEYS = frozenset({"password", "token", "secret", "authorization", "cookie", "secret_key"})
 
 
-def _redact(_logger: object, _method: str, event: dict[str, object]) -> dict[str, object]:
+def _redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if key.lower() in REDACTED_KEYS:
             event[key] = "[redacted]"

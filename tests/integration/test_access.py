@@ -7,7 +7,6 @@ import datetime as dt
 from fastapi.testclient import TestClient
 
 from shaffof.identity import pinfl
-
 from tests.factories import APPEAL_FORM, PASSWORD, World, token
 
 
@@ -41,7 +40,14 @@ def test_an_officer_of_another_agency_is_refused(client: TestClient, world: Worl
 
 def test_only_the_assigned_officer_or_the_head_decides(client: TestClient, world: World) -> None:
     alice = token(client, "alice")
-    body = {"service": "general-ariza", "agency": "TOSHHOK", "form": {"subject": "Avtobus qatnovi", "text": "36-yo'nalish avtobuslari kechqurun qatnamaydi, iltimos tekshiring."}}
+    body = {
+        "service": "general-ariza",
+        "agency": "TOSHHOK",
+        "form": {
+            "subject": "Avtobus qatnovi",
+            "text": "36-yo'nalish avtobuslari kechqurun qatnamaydi, iltimos tekshiring.",
+        },
+    }
     number = client.post("/api/v1/cases", json=body, headers=alice).json()["registration_number"]
     first, second, head = (token(client, n) for n in ("toshhok.officer", "toshhok.officer2", "toshhok.head"))
     decision = {"outcome": "approved", "reason": "Qatnov jadvali tiklandi"}
@@ -55,7 +61,10 @@ def test_only_the_assigned_officer_or_the_head_decides(client: TestClient, world
 
 def test_citizens_have_no_queue_and_officers_cannot_file(client: TestClient, world: World) -> None:
     assert client.get("/api/v1/officer/queue", headers=token(client, "alice")).status_code == 403
-    body = {"service": "general-ariza", "form": {"subject": "Sinov", "text": "Bu xodim nomidan yuborilgan murojaat."}}
+    body = {
+        "service": "general-ariza",
+        "form": {"subject": "Sinov", "text": "Bu xodim nomidan yuborilgan murojaat."},
+    }
     assert client.post("/api/v1/cases", json=body, headers=token(client, "toshhok.officer")).status_code == 403
 
 
@@ -98,7 +107,9 @@ def test_unknown_login_and_wrong_password_look_the_same(client: TestClient, worl
     assert unknown.json()["detail"] == wrong.json()["detail"]
 
 
-def test_browser_session_cookie_is_secure_and_unsafe_requests_need_the_csrf_token(client: TestClient, world: World) -> None:
+def test_browser_session_cookie_is_secure_and_unsafe_requests_need_the_csrf_token(
+    client: TestClient, world: World
+) -> None:
     login = client.post("/api/v1/auth/login", json={"login": "alice", "password": PASSWORD, "mode": "session"})
     assert login.status_code == 200
     cookie = login.headers["set-cookie"]
@@ -114,7 +125,12 @@ def test_browser_session_cookie_is_secure_and_unsafe_requests_need_the_csrf_toke
 
 
 def test_only_administrators_enrol_persons(client: TestClient, world: World) -> None:
-    body = {"pinfl": "31403902610171", "last_name": "Aliyev", "first_name": "Vali", "password": "a-long-password-1"}
+    body = {
+        "pinfl": "31403902610171",
+        "last_name": "Aliyev",
+        "first_name": "Vali",
+        "password": "a-long-password-1",
+    }
     assert client.post("/api/v1/admin/persons", json=body, headers=token(client, "toshhok.head")).status_code == 403
     body["pinfl"] = pinfl.build(dt.date(1985, 7, 9), pinfl.Sex.male, "303", "442")
     created = client.post("/api/v1/admin/persons", json=body, headers=token(client, "admin"))

@@ -31,7 +31,9 @@ def blob_files(data_dir: Path) -> list[Path]:
 def test_malformed_json_is_a_400_problem(client: TestClient, world: World, database: Database) -> None:
     before = counts(database)
     response = client.post(
-        "/api/v1/cases", content=b'{"service": "general-ariza", "form": {', headers={**token(client, "alice"), "content-type": "application/json"}
+        "/api/v1/cases",
+        content=b'{"service": "general-ariza", "form": {',
+        headers={**token(client, "alice"), "content-type": "application/json"},
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
@@ -55,7 +57,9 @@ def test_form_failing_its_schema_names_every_field(client: TestClient, world: Wo
     assert counts(database) == before  # not even a registration counter moved
 
 
-def test_unknown_service_and_agency_not_accepted_by_the_service(client: TestClient, world: World, database: Database) -> None:
+def test_unknown_service_and_agency_not_accepted_by_the_service(
+    client: TestClient, world: World, database: Database
+) -> None:
     alice = token(client, "alice")
     before = counts(database)
     unknown = client.post("/api/v1/cases", json={"service": "no-such-service", "form": {}}, headers=alice)
@@ -72,10 +76,14 @@ def test_unknown_service_and_agency_not_accepted_by_the_service(client: TestClie
     assert client.get("/api/v1/services/no-such-service").status_code == 404
 
 
-def test_oversize_document_is_refused_and_leaves_no_file(client: TestClient, world: World, database: Database, settings) -> None:
+def test_oversize_document_is_refused_and_leaves_no_file(
+    client: TestClient, world: World, database: Database, settings
+) -> None:
     before = counts(database)
     big = PDF + b"0" * settings.max_document_bytes
-    response = client.post("/api/v1/uploads", files={"file": ("big.pdf", big, "application/pdf")}, headers=token(client, "alice"))
+    response = client.post(
+        "/api/v1/uploads", files={"file": ("big.pdf", big, "application/pdf")}, headers=token(client, "alice")
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
     assert "limit" in response.json()["detail"]
@@ -83,27 +91,37 @@ def test_oversize_document_is_refused_and_leaves_no_file(client: TestClient, wor
     assert blob_files(settings.data_dir) == []
 
 
-def test_mislabelled_or_unknown_documents_are_refused(client: TestClient, world: World, database: Database, settings) -> None:
+def test_mislabelled_or_unknown_documents_are_refused(
+    client: TestClient, world: World, database: Database, settings
+) -> None:
     alice = token(client, "alice")
     before = counts(database)
     labelled_png = client.post("/api/v1/uploads", files={"file": ("scan.png", PDF, "image/png")}, headers=alice)
     assert labelled_png.status_code == 415
     assert "labelled image/png but its content is application/pdf" in labelled_png.json()["detail"]
-    wrong_extension = client.post("/api/v1/uploads", files={"file": ("photo.pdf", JPEG, "application/octet-stream")}, headers=alice)
+    wrong_extension = client.post(
+        "/api/v1/uploads", files={"file": ("photo.pdf", JPEG, "application/octet-stream")}, headers=alice
+    )
     assert wrong_extension.status_code == 415
-    executable = client.post("/api/v1/uploads", files={"file": ("x.pdf", b"MZ\x90\x00binary", "application/pdf")}, headers=alice)
+    executable = client.post(
+        "/api/v1/uploads", files={"file": ("x.pdf", b"MZ\x90\x00binary", "application/pdf")}, headers=alice
+    )
     assert executable.status_code == 415
     assert counts(database) == before
     assert blob_files(settings.data_dir) == []
 
 
 def test_someone_elses_upload_cannot_be_attached(client: TestClient, world: World, database: Database) -> None:
-    bob_upload = client.post("/api/v1/uploads", files={"file": ("a.pdf", PDF, "application/pdf")}, headers=token(client, "bob"))
+    bob_upload = client.post(
+        "/api/v1/uploads", files={"file": ("a.pdf", PDF, "application/pdf")}, headers=token(client, "bob")
+    )
     before = counts(database)
     response = client.post(
         "/api/v1/cases",
         json={
-            "service": "appeal-to-hokimiyat", "agency": "YUNUSHOK", "form": APPEAL_FORM,
+            "service": "appeal-to-hokimiyat",
+            "agency": "YUNUSHOK",
+            "form": APPEAL_FORM,
             "documents": [{"upload_id": bob_upload.json()["id"], "document_type": "supporting_file"}],
         },
         headers=token(client, "alice"),
@@ -144,7 +162,12 @@ def test_invalid_pinfl_is_refused_with_the_reason(client: TestClient, world: Wor
     for pinfl, reason in cases.items():
         response = client.post(
             "/api/v1/admin/persons",
-            json={"pinfl": pinfl, "last_name": "Aliyev", "first_name": "Vali", "password": "a-long-password-1"},
+            json={
+                "pinfl": pinfl,
+                "last_name": "Aliyev",
+                "first_name": "Vali",
+                "password": "a-long-password-1",
+            },
             headers=admin,
         )
         assert response.status_code == 422, pinfl

@@ -96,7 +96,12 @@ def test_citizen_files_an_appeal_and_officers_take_request_forward_and_decide(cl
     assert mine == {number, new_number}
     first = client.get(f"/api/v1/cases/{number}/timeline", headers=alice).json()
     assert [e["kind"] for e in first] == [
-        "submitted", "registered", "taken", "info_requested", "info_provided", "forwarded",
+        "submitted",
+        "registered",
+        "taken",
+        "info_requested",
+        "info_provided",
+        "forwarded",
     ]
     assert first[3]["reason"] == "Uy raqamini aniqlashtiring"
     assert first[5]["data"]["new_case"] == new_number
@@ -115,7 +120,9 @@ def test_contested_decision_opens_a_review_case_at_the_higher_body(client: TestC
         json={"outcome": "rejected", "reason": "Murojaatda ko'rsatilgan holat tasdiqlanmadi"},
         headers=officer,
     )
-    review = client.post(f"/api/v1/cases/{number}/contest", json={"reason": "Chiroqlar haqiqatan yonmaydi"}, headers=alice)
+    review = client.post(
+        f"/api/v1/cases/{number}/contest", json={"reason": "Chiroqlar haqiqatan yonmaydi"}, headers=alice
+    )
     assert review.status_code == 201, review.text
     body = review.json()
     assert body["agency"]["code"] == "TOSHHOK"  # YUNUSHOK's parent hears complaints about it
@@ -131,9 +138,7 @@ def test_each_outcome_needs_a_reason_and_left_unconsidered_cites_article_29(clie
     number = submit_appeal(client, alice)["registration_number"]
     officer = token(client, "yunushok.officer")
     client.post(f"/api/v1/officer/cases/{number}/take", headers=officer)
-    no_reason = client.post(
-        f"/api/v1/officer/cases/{number}/decide", json={"outcome": "approved"}, headers=officer
-    )
+    no_reason = client.post(f"/api/v1/officer/cases/{number}/decide", json={"outcome": "approved"}, headers=officer)
     assert no_reason.status_code == 422
     assert {"path": "reason", "message": "Field required"} in no_reason.json()["errors"]
     decided = client.post(
@@ -148,7 +153,9 @@ def test_each_outcome_needs_a_reason_and_left_unconsidered_cites_article_29(clie
     assert closed.json()["state"] == "closed"
     # A closed case cannot be decided again.
     redo = client.post(
-        f"/api/v1/officer/cases/{number}/decide", json={"outcome": "approved", "reason": "qayta"}, headers=officer
+        f"/api/v1/officer/cases/{number}/decide",
+        json={"outcome": "approved", "reason": "qayta"},
+        headers=officer,
     )
     assert redo.status_code == 409
     assert redo.json()["type"] == "/problems/transition-refused"
@@ -166,7 +173,10 @@ def test_service_application_requires_its_documents(client: TestClient, world: W
     }
     missing = client.post("/api/v1/cases", json={"service": "building-permit", "form": form}, headers=alice)
     assert missing.status_code == 422
-    assert {"path": "documents", "message": "the document 'architectural_project' is required"} in missing.json()["errors"]
+    assert {
+        "path": "documents",
+        "message": "the document 'architectural_project' is required",
+    } in missing.json()["errors"]
     upload = client.post("/api/v1/uploads", files={"file": ("loyiha.pdf", PDF, "application/pdf")}, headers=alice)
     filed = client.post(
         "/api/v1/cases",

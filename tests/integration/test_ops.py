@@ -37,8 +37,13 @@ def test_health_and_readiness(client: TestClient, database: Database) -> None:
 def test_openapi_31_describes_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
-    for path in ("/api/v1/services", "/api/v1/cases", "/api/v1/cases/{registration_number}/timeline",
-                 "/api/v1/officer/queue", "/api/v1/officer/cases/{registration_number}/forward"):
+    for path in (
+        "/api/v1/services",
+        "/api/v1/cases",
+        "/api/v1/cases/{registration_number}/timeline",
+        "/api/v1/officer/queue",
+        "/api/v1/officer/cases/{registration_number}/forward",
+    ):
         assert path in spec["paths"], path
     assert client.get("/api/v1/docs").status_code == 200
 

@@ -12,7 +12,7 @@ from shaffof.archive.models import Blob
 from shaffof.cases.models import Case, CaseEvent, RegistrationCounter
 from shaffof.cases.schemas import CaseSubmit
 from shaffof.db.engine import Database
-from tests.factories import APPEAL_FORM, PDF, World
+from tests.factories import PDF, World
 
 
 def test_a_rolled_back_blob_leaves_no_file(world: World) -> None:

@@ -101,9 +101,7 @@ class CaseEvent(Base):
     """One append-only entry of a case's timeline: who did what, when, why."""
 
     __tablename__ = "case_events"
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),
-    )
+    __table_args__ = (sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),)
 
     agency_id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
@@ -121,9 +119,7 @@ class CaseDocument(Base):
     """A document attached to a case (content in the blob store, named by its SHA-256)."""
 
     __tablename__ = "case_documents"
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),
-    )
+    __table_args__ = (sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),)
 
     agency_id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
@@ -165,9 +161,7 @@ class IdempotencyKey(Base):
     """A submission's idempotency key: a retry with the same key and body returns the first case."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),
-    )
+    __table_args__ = (sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),)
 
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)

@@ -20,8 +20,7 @@ def ensure_can_read(actor: Actor, case: Case) -> None:
     if actor.is_agency_staff:
         if case.agency_id != actor.agency_id:
             raise CaseOfAnotherAgency(
-                f"Case {case.registration_number} belongs to another agency; you can see only your "
-                "agency's cases."
+                f"Case {case.registration_number} belongs to another agency; you can see only your agency's cases."
             )
         return
     if case.applicant_account_id != actor.account_id:
@@ -49,9 +48,7 @@ def ensure_can_work(actor: Actor, case: Case) -> None:
 def ensure_can_decide(actor: Actor, case: Case) -> None:
     ensure_can_work(actor, case)
     if actor.role is not Role.head and case.assignee_account_id != actor.account_id:
-        raise ActionNotAllowed(
-            f"Case {case.registration_number} is not assigned to you; take it before acting on it."
-        )
+        raise ActionNotAllowed(f"Case {case.registration_number} is not assigned to you; take it before acting on it.")
 
 
 def ensure_staff(actor: Actor) -> int:

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shaffof.catalog.models import ServiceKind
 from shaffof.cases.models import CaseRelation, CaseState, Channel, EventKind, Outcome
+from shaffof.catalog.models import ServiceKind
 from shaffof.legal import Citation
 
 

@@ -149,8 +149,7 @@ class Cases:
         declared = (declared_type or "").split(";")[0].strip().lower()
         if declared and declared not in ("application/octet-stream", media_type):
             raise DocumentTypeRefused(
-                f"The file is labelled {declared} but its content is {media_type}; upload it with the "
-                "right type.",
+                f"The file is labelled {declared} but its content is {media_type}; upload it with the right type.",
                 errors=[FieldError("file", "mislabelled")],
             )
         safe_name = _safe_filename(filename)
@@ -240,8 +239,7 @@ class Cases:
             return None
         if record.request_hash != request_hash:
             raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used for a different submission; use a new key for a "
-                "new submission.",
+                "This Idempotency-Key was already used for a different submission; use a new key for a new submission.",
                 errors=[FieldError("Idempotency-Key", "reused with a different body")],
             )
         case = session.get(Case, (record.agency_id, record.case_id))
@@ -289,9 +287,7 @@ class Cases:
             return owner
         allowed = service.recipients or []
         if "*" not in allowed and code not in allowed:
-            errors.append(
-                FieldError("agency", f"this service is handled by {', '.join(allowed or [owner.code])}")
-            )
+            errors.append(FieldError("agency", f"this service is handled by {', '.join(allowed or [owner.code])}"))
             return None
         try:
             return catalog.get_agency_by_code(session, code)
@@ -556,9 +552,7 @@ class Cases:
             else:
                 statement = statement.where(Case.state.in_(OPEN_STATES))
             if service is not None:
-                statement = statement.where(
-                    Case.service_id.in_(sa.select(Service.id).where(Service.code == service))
-                )
+                statement = statement.where(Case.service_id.in_(sa.select(Service.id).where(Service.code == service)))
             if mine:
                 statement = statement.where(Case.assignee_account_id == actor.account_id)
             statement = statement.order_by(Case.due_at.asc().nulls_last(), Case.received_at).limit(limit).offset(offset)
@@ -597,7 +591,9 @@ class Cases:
         if case.parent_case_id is not None and case.relation is not None:
             parent = session.get(Case, (case.parent_agency_id, case.parent_case_id))
             assert parent is not None
-            links.append(LinkedCase(registration_number=parent.registration_number, relation=case.relation, direction="parent"))
+            links.append(
+                LinkedCase(registration_number=parent.registration_number, relation=case.relation, direction="parent")
+            )
         children = session.execute(
             sa.select(Case.registration_number, Case.relation).where(
                 Case.parent_agency_id == case.agency_id, Case.parent_case_id == case.id
@@ -653,7 +649,14 @@ class Cases:
                 unit.commit()
             return view
 
-    def take(self, actor: Actor, registration_number: str, *, reason: str | None = None, uow: UnitOfWork | None = None) -> CasePublic:
+    def take(
+        self,
+        actor: Actor,
+        registration_number: str,
+        *,
+        reason: str | None = None,
+        uow: UnitOfWork | None = None,
+    ) -> CasePublic:
         """Assign the case to the acting officer and start the review."""
 
         def work(session: Session, case: Case, now: dt.datetime) -> None:
@@ -662,7 +665,9 @@ class Cases:
 
         return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
 
-    def request_info(self, actor: Actor, registration_number: str, message: str, *, uow: UnitOfWork | None = None) -> CasePublic:
+    def request_info(
+        self, actor: Actor, registration_number: str, message: str, *, uow: UnitOfWork | None = None
+    ) -> CasePublic:
         def work(session: Session, case: Case, now: dt.datetime) -> None:
             self._apply(session, case, Action.request_info, actor.account_id, now, message)
 
@@ -687,7 +692,12 @@ class Cases:
             if errors:
                 raise SubmissionInvalid("Some documents cannot be attached; nothing was sent.", errors=errors)
             self._apply(
-                session, case, Action.provide_info, actor.account_id, now, message,
+                session,
+                case,
+                Action.provide_info,
+                actor.account_id,
+                now,
+                message,
                 {"documents": [u.sha256 for u, _ in uploads]},
             )
             self._attach(session, case, uploads, actor.account_id, now, case.event_count)
@@ -695,7 +705,13 @@ class Cases:
         return self._act(actor, registration_number, policy.ensure_is_applicant, work, uow)
 
     def forward(
-        self, actor: Actor, registration_number: str, agency_code: str, reason: str, *, uow: UnitOfWork | None = None
+        self,
+        actor: Actor,
+        registration_number: str,
+        agency_code: str,
+        reason: str,
+        *,
+        uow: UnitOfWork | None = None,
     ) -> CasePublic:
         """Send the case to the competent body, which registers it as its own case; its clock starts on
         receipt (ZRU-445, forwarding within 5 days — see shared/legal.md)."""
@@ -724,11 +740,22 @@ class Cases:
                 relation=CaseRelation.forwarded_from,
             )
             self._apply(
-                session, case, Action.forward, actor.account_id, now, reason,
+                session,
+                case,
+                Action.forward,
+                actor.account_id,
+                now,
+                reason,
                 {"to_agency": target.code, "new_case": forwarded.registration_number},
             )
             self._append(
-                session, forwarded, EventKind.submitted, None, CaseState.submitted, actor.account_id, now,
+                session,
+                forwarded,
+                EventKind.submitted,
+                None,
+                CaseState.submitted,
+                actor.account_id,
+                now,
                 f"forwarded from {case.registration_number}: {reason}",
                 {"from_case": case.registration_number},
             )
@@ -755,7 +782,13 @@ class Cases:
         return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
 
     def decide(
-        self, actor: Actor, registration_number: str, outcome: Outcome, reason: str, *, uow: UnitOfWork | None = None
+        self,
+        actor: Actor,
+        registration_number: str,
+        outcome: Outcome,
+        reason: str,
+        *,
+        uow: UnitOfWork | None = None,
     ) -> CasePublic:
         def work(session: Session, case: Case, now: dt.datetime) -> None:
             data: dict[str, Any] = {"outcome": outcome.value}
@@ -767,14 +800,18 @@ class Cases:
 
         return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
 
-    def close(self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None) -> CasePublic:
+    def close(
+        self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None
+    ) -> CasePublic:
         def work(session: Session, case: Case, now: dt.datetime) -> None:
             self._apply(session, case, Action.close, actor.account_id, now, reason)
             case.closed_at = now
 
         return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
 
-    def contest(self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None) -> CasePublic:
+    def contest(
+        self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None
+    ) -> CasePublic:
         """The applicant contests a decision: a review case opens at the higher body (the agency's parent,
         or the agency itself when it has none), with its own complaint deadline."""
         with self._work(uow) as (unit, own):
@@ -823,12 +860,26 @@ class Cases:
                 relation=CaseRelation.review_of,
             )
             self._append(
-                session, review, EventKind.submitted, None, CaseState.submitted, actor.account_id, now,
-                reason, {"contested_case": case.registration_number},
+                session,
+                review,
+                EventKind.submitted,
+                None,
+                CaseState.submitted,
+                actor.account_id,
+                now,
+                reason,
+                {"contested_case": case.registration_number},
             )
             self._register(session, review, now)
             self._append(
-                session, case, EventKind.contested, case.state, case.state, actor.account_id, now, reason,
+                session,
+                case,
+                EventKind.contested,
+                case.state,
+                case.state,
+                actor.account_id,
+                now,
+                reason,
                 {"review_case": review.registration_number, "reviewing_agency": reviewer.code},
             )
             session.flush()

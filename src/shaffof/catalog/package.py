@@ -25,7 +25,8 @@ from shaffof.legal import Citation
 LANGUAGES = ("uz", "ru", "en")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
 AGENCY_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,15}$"
-DOCUMENT_MEDIA_TYPES = ("application/pdf", "image/png", "image/jpeg")
+DocumentMediaType = Literal["application/pdf", "image/png", "image/jpeg"]
+DOCUMENT_MEDIA_TYPES: tuple[DocumentMediaType, ...] = ("application/pdf", "image/png", "image/jpeg")
 
 
 class Translated(BaseModel):
@@ -42,9 +43,7 @@ class RequiredDocument(BaseModel):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,62}$")
     name: Translated
     required: bool = True
-    media_types: list[Literal["application/pdf", "image/png", "image/jpeg"]] = Field(
-        default_factory=lambda: list(DOCUMENT_MEDIA_TYPES), min_length=1
-    )
+    media_types: list[DocumentMediaType] = Field(default_factory=lambda: list(DOCUMENT_MEDIA_TYPES), min_length=1)
 
 
 class Fee(BaseModel):
@@ -156,9 +155,7 @@ def _read_yaml(file: Path, problems: list[PackageProblem]) -> Any:
 
 
 def _validation_problems(file: Path, error: ValidationError) -> list[PackageProblem]:
-    return [
-        PackageProblem(file, "/".join(str(p) for p in e["loc"]) or "(root)", e["msg"]) for e in error.errors()
-    ]
+    return [PackageProblem(file, "/".join(str(p) for p in e["loc"]) or "(root)", e["msg"]) for e in error.errors()]
 
 
 def load_packages(directory: Path) -> Catalogue:
@@ -184,9 +181,7 @@ def load_packages(directory: Path) -> Catalogue:
         if codes.count(agency.code) > 1:
             problems.append(PackageProblem(agency_file, f"agencies/{index}/code", "duplicate agency code"))
         if agency.parent and agency.parent not in known_agencies:
-            problems.append(
-                PackageProblem(agency_file, f"agencies/{index}/parent", f"unknown agency {agency.parent}")
-            )
+            problems.append(PackageProblem(agency_file, f"agencies/{index}/parent", f"unknown agency {agency.parent}"))
 
     seen: dict[str, Path] = {}
     for file in sorted(directory.glob("*/service.yaml")):
@@ -198,9 +193,9 @@ def load_packages(directory: Path) -> Catalogue:
         except ValidationError as error:
             problems.extend(_validation_problems(file, error))
             # Report the cross-references too, so one pass shows every problem of the file.
-            agency = raw.get("agency") if isinstance(raw, dict) else None
-            if agencies and isinstance(agency, str) and agency not in known_agencies:
-                problems.append(PackageProblem(file, "agency", f"unknown agency {agency}"))
+            owner = raw.get("agency") if isinstance(raw, dict) else None
+            if agencies and isinstance(owner, str) and owner not in known_agencies:
+                problems.append(PackageProblem(file, "agency", f"unknown agency {owner}"))
             continue
         if package.code != file.parent.name:
             problems.append(PackageProblem(file, "code", f"must equal the folder name {file.parent.name!r}"))

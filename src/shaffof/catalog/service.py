@@ -107,9 +107,7 @@ def list_services(session: Session, *, category: str | None = None, query: str |
     services = list(session.scalars(statement))
     if query:
         needle = query.casefold()
-        services = [
-            s for s in services if needle in s.code or any(needle in n.casefold() for n in s.name.values())
-        ]
+        services = [s for s in services if needle in s.code or any(needle in n.casefold() for n in s.name.values())]
     return services
 
 

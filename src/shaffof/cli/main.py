@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from shaffof.config import Settings
 
@@ -77,9 +77,13 @@ def demo(
             console.print("Demo data already loaded.")
             return
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
         ) as progress:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def report(task: str, done: int, total: int) -> None:
                 if task not in tasks:
@@ -87,7 +91,9 @@ def demo(
                 progress.update(tasks[task], completed=done)
 
             try:
-                result = load_demo(platform, services_dir or settings.services_dir, scale=scale, seed=seed, progress=report)
+                result = load_demo(
+                    platform, services_dir or settings.services_dir, scale=scale, seed=seed, progress=report
+                )
             except DemoRefused as error:
                 errors.print(f"[red]{error}[/red]")
                 raise typer.Exit(1) from None
@@ -134,7 +140,9 @@ def _print_problems(problems: list[str]) -> None:
 
 
 @services_app.command("validate")
-def services_validate(directory: Annotated[Path, typer.Argument(help="folder of service packages")] = Path("services")) -> None:
+def services_validate(
+    directory: Annotated[Path, typer.Argument(help="folder of service packages")] = Path("services"),
+) -> None:
     """Check every service package; list each error with its file and path."""
     from shaffof.catalog.service import validate_packages
 
@@ -146,7 +154,9 @@ def services_validate(directory: Annotated[Path, typer.Argument(help="folder of 
 
 
 @services_app.command("import")
-def services_import(directory: Annotated[Path, typer.Argument(help="folder of service packages")] = Path("services")) -> None:
+def services_import(
+    directory: Annotated[Path, typer.Argument(help="folder of service packages")] = Path("services"),
+) -> None:
     """Import the packages (a changed package becomes a new version; cases keep theirs)."""
     from shaffof.catalog.errors import CatalogueInvalid
     from shaffof.catalog.service import import_packages

@@ -86,14 +86,28 @@ def load_demo(
                 (f"{low}.head", Role.head, "Head"),
             ):
                 account = identity.create_account(
-                    uow, platform.passwords, login=login, password="", role=role,
-                    display_name=f"{label}, {agency.name['en']}", agency_id=agency.id, password_hash=password_hash,
+                    uow,
+                    platform.passwords,
+                    login=login,
+                    password="",
+                    role=role,
+                    display_name=f"{label}, {agency.name['en']}",
+                    agency_id=agency.id,
+                    password_hash=password_hash,
                 )
                 if role is Role.officer:
                     staff.setdefault(agency.id, []).append(identity.actor_of(account))
-        for login, role, name in (("auditor", Role.auditor, "Auditor"), ("admin", Role.admin, "Administrator")):
+        for login, role, name in (
+            ("auditor", Role.auditor, "Auditor"),
+            ("admin", Role.admin, "Administrator"),
+        ):
             identity.create_account(
-                uow, platform.passwords, login=login, password="", role=role, display_name=name,
+                uow,
+                platform.passwords,
+                login=login,
+                password="",
+                role=role,
+                display_name=name,
                 password_hash=password_hash,
             )
         uow.commit()
@@ -104,12 +118,20 @@ def load_demo(
         with platform.db.uow() as uow:
             for person in people[start : start + BATCH]:
                 row = identity.register_person(
-                    uow, pinfl=person.pinfl, last_name=person.last_name, first_name=person.first_name,
+                    uow,
+                    pinfl=person.pinfl,
+                    last_name=person.last_name,
+                    first_name=person.first_name,
                     patronymic=person.patronymic,
                 )
                 account = identity.create_account(
-                    uow, platform.passwords, login=person.pinfl, password="", role=Role.citizen,
-                    display_name=f"{person.first_name} {person.last_name}", person_id=row.id,
+                    uow,
+                    platform.passwords,
+                    login=person.pinfl,
+                    password="",
+                    role=Role.citizen,
+                    display_name=f"{person.first_name} {person.last_name}",
+                    person_id=row.id,
                     password_hash=password_hash,
                 )
                 citizens.append(identity.actor_of(account))
@@ -155,19 +177,35 @@ def _load_cases(
                         media = "application/pdf" if "application/pdf" in spec["media_types"] else "image/jpeg"
                         clock[0] = at
                         uploaded = cases.upload(
-                            citizen, filename="document.pdf" if media == "application/pdf" else "photo.jpg",
-                            declared_type=media, data=DEMO_PDF if media == "application/pdf" else DEMO_JPEG, uow=uow,
+                            citizen,
+                            filename="document.pdf" if media == "application/pdf" else "photo.jpg",
+                            declared_type=media,
+                            data=DEMO_PDF if media == "application/pdf" else DEMO_JPEG,
+                            uow=uow,
                         )
                         documents.append(DocumentRef(upload_id=uploaded.id, document_type=spec["code"]))
                     clock[0] = at
                     command = CaseSubmit(
-                        service=service.code, agency=recipient, form=fill(service.form_schema, rng),
-                        documents=documents, channel=rng.choices(list(Channel), weights=(60, 15, 15, 10))[0],
+                        service=service.code,
+                        agency=recipient,
+                        form=fill(service.form_schema, rng),
+                        documents=documents,
+                        channel=rng.choices(list(Channel), weights=(60, 15, 15, 10))[0],
                     )
                     case = cases.submit(citizen, command, uow=uow).case
                     agency_id = next(a.id for a in agencies if a.code == case.agency.code)
-                    _advance(platform, rng, uow, case.registration_number, at, now, citizen, staff[agency_id],
-                             agencies, clock)
+                    _advance(
+                        platform,
+                        rng,
+                        uow,
+                        case.registration_number,
+                        at,
+                        now,
+                        citizen,
+                        staff[agency_id],
+                        agencies,
+                        clock,
+                    )
                 uow.commit()
             progress("cases", min(start + BATCH, total), total)
     finally:

@@ -50,9 +50,7 @@ class Person(Base):
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
-        sa.CheckConstraint(
-            "role NOT IN ('officer', 'head') OR agency_id IS NOT NULL", name="agency_staff_have_agency"
-        ),
+        sa.CheckConstraint("role NOT IN ('officer', 'head') OR agency_id IS NOT NULL", name="agency_staff_have_agency"),
         sa.CheckConstraint("role <> 'citizen' OR person_id IS NOT NULL", name="citizen_is_a_person"),
     )
 

@@ -49,9 +49,7 @@ def parse(text: str) -> Pinfl:
     if not value.isascii() or not value.isdigit():
         raise InvalidPinfl("a PINFL consists of digits only")
     if value[0] not in CENTURY_AND_SEX:
-        raise InvalidPinfl(
-            f"the first digit encodes century and sex and must be 3, 4, 5 or 6, not {value[0]}"
-        )
+        raise InvalidPinfl(f"the first digit encodes century and sex and must be 3, 4, 5 or 6, not {value[0]}")
     century, sex = CENTURY_AND_SEX[value[0]]
     day, month, year = int(value[1:3]), int(value[3:5]), century + int(value[5:7])
     try:

@@ -61,10 +61,12 @@ def register_person(
     try:
         parsed = pinfl_rules.parse(pinfl)
     except pinfl_rules.InvalidPinfl as error:
-        raise InvalidPersonData(
-            f"Invalid PINFL: {error}.", errors=[FieldError("pinfl", str(error))]
-        ) from None
-    missing = [FieldError(n, "must not be empty") for n, v in (("last_name", last_name), ("first_name", first_name)) if not v.strip()]
+        raise InvalidPersonData(f"Invalid PINFL: {error}.", errors=[FieldError("pinfl", str(error))]) from None
+    missing = [
+        FieldError(n, "must not be empty")
+        for n, v in (("last_name", last_name), ("first_name", first_name))
+        if not v.strip()
+    ]
     if missing:
         raise InvalidPersonData("The person's name is incomplete.", errors=missing)
     if uow.session.scalar(sa.select(Person.id).where(Person.pinfl == parsed.value)) is not None:

@@ -56,16 +56,16 @@ def optional_actor(request: Request, platform: PlatformDep) -> Actor | None:
         if actor is None:
             raise Unauthenticated("The API token is unknown, expired or revoked; sign in again.")
         return actor
-    secret = request.cookies.get(SESSION_COOKIE)
-    if not secret:
+    session_secret = request.cookies.get(SESSION_COOKIE)
+    if not session_secret:
         return None
     with platform.db.reading() as session:
-        actor = identity.authenticate(session, secret, TokenKind.session)
+        actor = identity.authenticate(session, session_secret, TokenKind.session)
     if actor is None:
         return None
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent, csrf_token(platform.settings.secret_key, secret)):
+        if not hmac.compare_digest(sent, csrf_token(platform.settings.secret_key, session_secret)):
             raise CsrfRejected(
                 f"A request made with a session cookie must carry the {CSRF_HEADER} header given at sign-in."
             )

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 class LoginMode(StrEnum):
     session = "session"
-    token = "token"
+    token = "token"  # noqa: S105
 
 
 class LoginRequest(BaseModel):
@@ -65,7 +65,11 @@ def login(body: LoginRequest, request: Request, response: Response, platform: Pl
     )
     if kind is TokenKind.api:
         return LoginResult(
-            mode=body.mode, expires_at=issued.expires_at, me=me, access_token=issued.secret, token_type="bearer"
+            mode=body.mode,
+            expires_at=issued.expires_at,
+            me=me,
+            access_token=issued.secret,
+            token_type="bearer",  # noqa: S106
         )
     response.set_cookie(
         SESSION_COOKIE,
@@ -95,4 +99,9 @@ def logout(request: Request, response: Response, actor: CurrentActor, platform: 
 
 @router.get("/me", response_model=Me)
 def me(actor: CurrentActor) -> Me:
-    return Me(account_id=actor.account_id, role=actor.role, display_name=actor.display_name, agency_id=actor.agency_id)
+    return Me(
+        account_id=actor.account_id,
+        role=actor.role,
+        display_name=actor.display_name,
+        agency_id=actor.agency_id,
+    )

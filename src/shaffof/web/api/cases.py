@@ -35,13 +35,16 @@ IdempotencyKey = Annotated[
 
 
 @router.post("/uploads", response_model=UploadPublic, status_code=201)
-def upload(file: UploadFile, request: Request, actor: CurrentActor, cases: CasesDep, platform: PlatformDep) -> UploadPublic:
+def upload(
+    file: UploadFile, request: Request, actor: CurrentActor, cases: CasesDep, platform: PlatformDep
+) -> UploadPublic:
     """Upload a document (PDF, PNG or JPEG) to attach to a submission or an answer."""
     limit = platform.settings.max_document_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise DocumentTooLarge(
-            f"The document is larger than the limit of {limit:,} bytes.", errors=[FieldError("file", "too large")]
+            f"The document is larger than the limit of {limit:,} bytes.",
+            errors=[FieldError("file", "too large")],
         )
     return cases.upload(actor, filename=file.filename or "document", declared_type=file.content_type, data=data)
 
@@ -52,9 +55,7 @@ def upload(file: UploadFile, request: Request, actor: CurrentActor, cases: Cases
     status_code=201,
     responses={200: {"description": "an idempotent retry: the first submission's result"}},
 )
-def submit(
-    body: CaseSubmit, actor: CurrentActor, cases: CasesDep, idempotency_key: IdempotencyKey = None
-) -> Response:
+def submit(body: CaseSubmit, actor: CurrentActor, cases: CasesDep, idempotency_key: IdempotencyKey = None) -> Response:
     result = cases.submit(actor, body, idempotency_key=idempotency_key)
     headers = {"Location": f"/api/v1/cases/{result.case.registration_number}"}
     if not result.created:

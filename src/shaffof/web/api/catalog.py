@@ -26,7 +26,9 @@ def list_services(
 ) -> list[ServiceSummary]:
     with platform.db.reading() as session:
         codes = catalog.agency_codes(session)
-        return [service_summary(s, codes[s.agency_id]) for s in catalog.list_services(session, category=category, query=q)]
+        return [
+            service_summary(s, codes[s.agency_id]) for s in catalog.list_services(session, category=category, query=q)
+        ]
 
 
 @router.get("/services/{code}", response_model=ServicePublic)

@@ -32,6 +32,10 @@ def readyz(platform: PlatformDep) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": "database unreachable or not initialised"}, 503)
     if current != expected:
         return JSONResponse(
-            {"status": "unavailable", "reason": f"schema at {current}, expected {expected}: run shaffof init"}, 503
+            {
+                "status": "unavailable",
+                "reason": f"schema at {current}, expected {expected}: run shaffof init",
+            },
+            503,
         )
     return JSONResponse({"status": "ready", "schema": current})
