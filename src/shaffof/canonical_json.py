@@ -19,9 +19,19 @@ def _number(value: int | float) -> str:
     if isinstance(value, bool):
         raise NotCanonicalizable("booleans are not numbers")
     if isinstance(value, int):
-        if abs(value) > 2**53 - 1:
-            raise NotCanonicalizable("integers beyond ±(2**53 − 1) lose precision in JSON numbers (I-JSON)")
-        return str(value)
+        if abs(value) <= 2**53 - 1:
+            return str(value)
+        # Beyond 2**53 an integer is accepted only where no precision is lost (I-JSON, RFC 7493): a double
+        # holds it exactly, or its digits are that double's own shortest form (as in canonical text read
+        # back, e.g. "47149958331322300"). It is then written as ECMAScript writes the double (RFC 8785).
+        try:
+            double = float(value)
+        except OverflowError:
+            double = math.inf
+        written = _number(double) if math.isfinite(double) else ""
+        if not written or (double != value and written != str(value)):
+            raise NotCanonicalizable(f"the integer {value} cannot be represented exactly as a JSON number (I-JSON)")
+        return written
     if math.isnan(value) or math.isinf(value):
         raise NotCanonicalizable("NaN and Infinity are not JSON numbers")
     if value == 0:
@@ -93,4 +103,7 @@ def canonicalize(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
     out: list[str] = []
     _encode(value, out)
-    return "".join(out).encode("utf-8")
+    try:
+        return "".join(out).encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotCanonicalizable("a string holds a lone surrogate, which is not valid Unicode text") from None

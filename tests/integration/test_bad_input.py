@@ -181,3 +181,18 @@ def test_unknown_routes_and_methods_are_problems_too(client: TestClient, world: 
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
     wrong_method = client.delete("/api/v1/services")
     assert wrong_method.status_code == 405 and wrong_method.headers["content-type"] == PROBLEM
+
+
+def test_a_number_json_cannot_carry_faithfully_is_a_422_not_a_crash(
+    client: TestClient, world: World, database: Database
+) -> None:
+    before = counts(database)
+    form = {**APPEAL_FORM, "house": 2**53 + 1}
+    response = client.post(
+        "/api/v1/cases",
+        json={"service": "appeal-to-hokimiyat", "agency": "YUNUSHOK", "form": form},
+        headers=token(client, "alice"),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "form"
+    assert counts(database) == before

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from shaffof.archive.blobstore import BlobStore
 from shaffof.archive.errors import DocumentTooLarge, DocumentTypeRefused
 from shaffof.archive.sniff import extension_matches, sniff
-from shaffof.canonical_json import canonicalize
+from shaffof.canonical_json import NotCanonicalizable, canonicalize
 from shaffof.cases import lifecycle, policy
 from shaffof.cases.errors import (
     CaseNotFound,
@@ -198,7 +198,13 @@ class Cases:
     ) -> SubmitResult:
         """Receive and register an application or appeal (ZRU-445 Art. 23: registered on receipt)."""
         policy.ensure_can_submit(actor)
-        request_hash = hashlib.sha256(canonicalize(command.model_dump(mode="json"))).hexdigest()
+        try:
+            request_hash = hashlib.sha256(canonicalize(command.model_dump(mode="json"))).hexdigest()
+        except NotCanonicalizable as error:
+            raise SubmissionInvalid(
+                f"The submission holds a value JSON cannot carry faithfully: {error}.",
+                errors=[FieldError("form", str(error))],
+            ) from None
         try:
             with self._work(uow) as (work, own):
                 session = work.session

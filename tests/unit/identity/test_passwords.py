@@ -6,7 +6,7 @@ import pytest
 
 from shaffof.identity.passwords import Passwords
 
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")

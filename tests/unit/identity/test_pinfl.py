@@ -31,9 +31,7 @@ def reference_check_digit(first13: str) -> int:
 
 def test_parse_extracts_birth_date_sex_district_and_serial_of_a_man_born_in_the_1900s() -> None:
     pinfl = parse(MALE_1990)
-    assert pinfl == Pinfl(
-        value=MALE_1990, birth_date=dt.date(1990, 3, 15), sex=Sex.male, district="123", serial="456"
-    )
+    assert pinfl == Pinfl(value=MALE_1990, birth_date=dt.date(1990, 3, 15), sex=Sex.male, district="123", serial="456")
     assert str(pinfl) == MALE_1990
 
 
