@@ -410,6 +410,51 @@ class Cases:
         self._apply(session, case, Action.register, None, at, reason="registered on receipt (ZRU-445 Art. 23)")
         case.registered_at = at
 
+    def _open_linked_case(
+        self,
+        session: Session,
+        parent: Case,
+        *,
+        relation: CaseRelation,
+        agency: Agency,
+        kind: ServiceKind,
+        form: dict[str, Any],
+        deadline_policy: str,
+        actor_account_id: int,
+        at: dt.datetime,
+        reason: str,
+    ) -> Case:
+        """Open and register a case that continues ``parent`` at another body (forwarding, review)."""
+        service = session.get(Service, parent.service_id)
+        assert service is not None
+        linked = self._open_case(
+            session,
+            agency=agency,
+            service=service,
+            kind=kind,
+            channel=parent.channel,
+            actor_account_id=parent.applicant_account_id,
+            person_id=parent.applicant_person_id,
+            form=form,
+            received_at=at,
+            deadline_policy=deadline_policy,
+            parent=parent,
+            relation=relation,
+        )
+        self._append(
+            session,
+            linked,
+            EventKind.submitted,
+            None,
+            CaseState.submitted,
+            actor_account_id,
+            at,
+            reason,
+            {relation.value: parent.registration_number},
+        )
+        self._register(session, linked, at)
+        return linked
+
     def _attach(
         self,
         session: Session,
@@ -729,21 +774,17 @@ class Cases:
                     "A case cannot be forwarded to the agency that already has it.",
                     errors=[FieldError("agency", "same agency")],
                 )
-            service = session.get(Service, case.service_id)
-            assert service is not None
-            forwarded = self._open_case(
+            forwarded = self._open_linked_case(
                 session,
-                agency=target,
-                service=service,
-                kind=case.kind,
-                channel=case.channel,
-                actor_account_id=case.applicant_account_id,
-                person_id=case.applicant_person_id,
-                form=case.form,
-                received_at=now,
-                deadline_policy=case.deadline_policy,
-                parent=case,
+                case,
                 relation=CaseRelation.forwarded_from,
+                agency=target,
+                kind=case.kind,
+                form=case.form,
+                deadline_policy=case.deadline_policy,
+                actor_account_id=actor.account_id,
+                at=now,
+                reason=f"forwarded from {case.registration_number}: {reason}",
             )
             self._apply(
                 session,
@@ -754,18 +795,6 @@ class Cases:
                 reason,
                 {"to_agency": target.code, "new_case": forwarded.registration_number},
             )
-            self._append(
-                session,
-                forwarded,
-                EventKind.submitted,
-                None,
-                CaseState.submitted,
-                actor.account_id,
-                now,
-                f"forwarded from {case.registration_number}: {reason}",
-                {"from_case": case.registration_number},
-            )
-            self._register(session, forwarded, now)
             documents = session.scalars(
                 sa.select(CaseDocument).where(CaseDocument.agency_id == case.agency_id, CaseDocument.case_id == case.id)
             ).all()
@@ -781,7 +810,7 @@ class Cases:
                         size=document.size,
                         added_at=now,
                         added_by_account_id=document.added_by_account_id,
-                        event_seq=1,
+                        event_seq=forwarded.event_count,
                     )
                 )
 
@@ -847,36 +876,21 @@ class Cases:
             if open_review is not None:
                 raise ReviewAlreadyOpen(f"The decision is already under review in case {open_review}.")
             agency = session.get(Agency, case.agency_id)
-            service = session.get(Service, case.service_id)
-            assert agency is not None and service is not None
+            assert agency is not None
             reviewer = session.get(Agency, agency.parent_id) if agency.parent_id else agency
             assert reviewer is not None
-            review = self._open_case(
+            review = self._open_linked_case(
                 session,
-                agency=reviewer,
-                service=service,
-                kind=ServiceKind.shikoyat,
-                channel=case.channel,
-                actor_account_id=actor.account_id,
-                person_id=case.applicant_person_id,
-                form={"contested_case": case.registration_number, "reason": reason},
-                received_at=now,
-                deadline_policy="zru445-shikoyat",
-                parent=case,
+                case,
                 relation=CaseRelation.review_of,
+                agency=reviewer,
+                kind=ServiceKind.shikoyat,
+                form={"contested_case": case.registration_number, "reason": reason},
+                deadline_policy="zru445-shikoyat",
+                actor_account_id=actor.account_id,
+                at=now,
+                reason=reason,
             )
-            self._append(
-                session,
-                review,
-                EventKind.submitted,
-                None,
-                CaseState.submitted,
-                actor.account_id,
-                now,
-                reason,
-                {"contested_case": case.registration_number},
-            )
-            self._register(session, review, now)
             self._append(
                 session,
                 case,
