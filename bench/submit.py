@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import os
 import platform as pyplatform
 import secrets
@@ -39,6 +40,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # for tests.factories / tests.postgres, whatever the working directory
@@ -50,14 +52,14 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from tests.factories import APPEAL_FORM, PASSWORD, World  # noqa: E402
+from tests.postgres import ThrowawayCluster  # noqa: E402
 
 from shaffof.cases.models import Case  # noqa: E402
 from shaffof.config import Settings  # noqa: E402
 from shaffof.db import migrate  # noqa: E402
 from shaffof.db.engine import Database  # noqa: E402
 from shaffof.platform import Platform  # noqa: E402
-from tests.factories import APPEAL_FORM, PASSWORD, World  # noqa: E402
-from tests.postgres import ThrowawayCluster  # noqa: E402
 
 SERVICES = REPO / "services"
 SERVICE = "appeal-to-hokimiyat"
@@ -66,7 +68,7 @@ CITIZENS = ("alice", "bob")
 WARMUP = 50  # requests per kind before the first round, not counted
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 class BenchFailure(RuntimeError):
@@ -307,7 +309,7 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -350,18 +352,26 @@ async def load(srv: Server, args: argparse.Namespace) -> tuple[list[Phase], list
             Phase("read", f"GET /api/v1/services/{SERVICE}", 200, read),
             Phase("submit", "POST /api/v1/cases", 201, submit, keep=number),
         ]
-        drive_args = {"concurrency": args.concurrency, "time_limit": args.time_limit, "srv": srv}
+
+        def drive_args(phase: Phase) -> dict[str, Any]:
+            return {
+                "expected": phase.expected,
+                "keep": phase.keep,
+                "concurrency": args.concurrency,
+                "time_limit": args.time_limit,
+                "srv": srv,
+            }
+
         warm: list[str] = []
         for phase in phases:  # warm-up: connections, caches, lazy imports; counted only for integrity
-            outcome = await drive(client, phase.request, expected=phase.expected, requests=WARMUP, keep=phase.keep, **drive_args)
+            outcome = await drive(client, phase.request, requests=WARMUP, **drive_args(phase))
             if outcome.failures:
-                raise BenchFailure(f"warm-up of {phase.label} failed: {outcome.failures} bad answer(s), first: {outcome.errors[0]}")
+                first = outcome.errors[0] if outcome.errors else "?"
+                raise BenchFailure(f"warm-up of {phase.label}: {outcome.failures} bad answer(s), first: {first}")
             warm.extend(outcome.numbers)
         for _round in range(args.rounds):  # interleaved, so a noisy neighbour hits every phase alike
             for phase in phases:
-                outcome = await drive(
-                    client, phase.request, expected=phase.expected, requests=args.requests, keep=phase.keep, **drive_args
-                )
+                outcome = await drive(client, phase.request, requests=args.requests, **drive_args(phase))
                 phase.rounds.append(outcome)
         return phases, warm
 
@@ -379,7 +389,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
             data_dir.mkdir()
             t0 = time.perf_counter()
             seed(url, data_dir)
-            console.print(f"\n[bold]{backend}[/]: {description}; migrated and seeded in {time.perf_counter() - t0:.1f} s")
+            seeded = time.perf_counter() - t0
+            console.print(f"\n[bold]{backend}[/]: {description}; migrated and seeded in {seeded:.1f} s")
             with server(url, data_dir) as srv:
                 phases, warm = asyncio.run(load(srv, args))
                 peak = srv.peak_rss_mib()
@@ -409,7 +420,10 @@ def report(backend: str, description: str, phases: list[Phase], args: argparse.N
     )
     for heading in ("request", "ok/sent", "req/s (median)", "rounds req/s", "p50 ms", "p95 ms", "p99 ms",
                     "server CPU ms/req", "÷ baseline"):  # fmt: skip
-        table.add_column(heading, justify="left" if heading == "request" else "right")
+        if heading == "request":
+            table.add_column(heading, no_wrap=True)
+        else:
+            table.add_column(heading, justify="right")
     baseline = phases[0]
     complete = True
     for phase in phases:
@@ -442,7 +456,9 @@ def report(backend: str, description: str, phases: list[Phase], args: argparse.N
         f"Load generator CPU: {client_cpu / elapsed:.0%} of one core over {elapsed:.1f} s of load."
     )
     if not complete:
-        console.print(f"[yellow]note: some phases hit the {args.time_limit:.0f} s time limit before sending all requests[/]")
+        console.print(
+            f"[yellow]note: some phases hit the {args.time_limit:.0f} s time limit before sending all requests[/]"
+        )
 
 
 def check(phases: list[Phase], acknowledged: list[str], stored: int) -> bool:
@@ -452,13 +468,17 @@ def check(phases: list[Phase], acknowledged: list[str], stored: int) -> bool:
         if failures:
             ok = False
             errors = [e for o in phase.rounds for e in o.errors][:5]
-            console.print(f"[bold red]FAILURE: {failures} request(s) to {phase.label} did not answer {phase.expected}[/]")
+            console.print(
+                f"[bold red]FAILURE: {failures} request(s) to {phase.label} did not answer {phase.expected}[/]"
+            )
             for error in errors:
                 console.print(f"  [red]{error}[/]")
     duplicates = len(acknowledged) - len(set(acknowledged))
     if duplicates:
         ok = False
-        console.print(f"[bold red]FAILURE: {duplicates} duplicate registration number(s) among {len(acknowledged)} cases[/]")
+        console.print(
+            f"[bold red]FAILURE: {duplicates} duplicate registration number(s) among {len(acknowledged)} cases[/]"
+        )
     if stored != len(acknowledged):
         ok = False
         console.print(f"[bold red]FAILURE: {len(acknowledged)} submissions acknowledged but {stored} cases stored[/]")
@@ -479,20 +499,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests per phase per round (default 300)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; req/s is their median (default 5)")
-    parser.add_argument("--time-limit", type=float, default=6.0, help="at most this many seconds per phase per round (default 6)")
+    parser.add_argument(
+        "--time-limit", type=float, default=6.0, help="at most this many seconds per phase per round (default 6)"
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1 or args.rounds < 1:
         parser.error("--requests, --concurrency and --rounds must be at least 1")
 
-    # Turn SIGTERM into SystemExit so the finally blocks stop the server and the cluster.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # SIGTERM behaves like Ctrl-C: the finally blocks stop the server and the cluster and remove the temp dirs.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     console.print("[bold]Shaffof benchmark: submission vs. the empty request[/] (bench/submit.py)")
     for key, value in machine().items():
         console.print(f"  {key:<13} {value}")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     started = time.perf_counter()
-    results = {backend: run_backend(backend, args) for backend in backends}
+    try:
+        results = {backend: run_backend(backend, args) for backend in backends}
+    except KeyboardInterrupt:
+        console.print("[bold red]interrupted; server, database and temp dirs cleaned up[/]")
+        return 130
     console.print(f"\ntotal time {time.perf_counter() - started:.0f} s")
     if not all(results.values()):
         failed = ", ".join(b for b, good in results.items() if not good)
