@@ -68,6 +68,7 @@ class Case(Base):
         ),
         sa.Index("ix_cases_queue", "agency_id", "state", "due_at"),
         sa.Index("ix_cases_applicant", "applicant_account_id", "received_at"),
+        sa.Index("ix_cases_parent", "parent_agency_id", "parent_case_id"),
     )
 
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)

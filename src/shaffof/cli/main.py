@@ -181,3 +181,7 @@ def services_import(
 
 def main() -> None:  # pragma: no cover - console entry
     app(sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -292,6 +292,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_applicant_person_id"), ["applicant_person_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_assignee_account_id"), ["assignee_account_id"], unique=False)
         batch_op.create_index("ix_cases_queue", ["agency_id", "state", "due_at"], unique=False)
+        batch_op.create_index("ix_cases_parent", ["parent_agency_id", "parent_case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_service_id"), ["service_id"], unique=False)
 
     op.create_table(
@@ -439,6 +440,7 @@ def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_service_id"))
         batch_op.drop_index("ix_cases_queue")
+        batch_op.drop_index("ix_cases_parent")
         batch_op.drop_index(batch_op.f("ix_cases_assignee_account_id"))
         batch_op.drop_index(batch_op.f("ix_cases_applicant_person_id"))
         batch_op.drop_index("ix_cases_applicant")
