@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -90,6 +90,13 @@ LEFT_UNCONSIDERED_CITATION = Citation(
 )
 
 
+class CaseEventHandler(Protocol):
+    """Called for every appended case event, inside the operation's transaction (ledger leaves,
+    notification outbox rows, …). ``UnitOfWork.of(session)`` gives access to after-commit hooks."""
+
+    def __call__(self, session: Session, case: Case, event: CaseEvent) -> None: ...
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     case: CasePublic
@@ -107,8 +114,10 @@ class Cases:
         timezone: str,
         max_document_bytes: int,
         clock: Callable[[], dt.datetime] = utcnow,
+        event_handlers: Sequence[CaseEventHandler] = (),
     ) -> None:
         self._db = db
+        self._event_handlers = list(event_handlers)
         self._blobs = blobs
         self._tz = ZoneInfo(timezone)
         self._timezone = timezone
@@ -279,10 +288,26 @@ class Cases:
             form=command.form,
             received_at=now,
         )
-        self._append(session, case, EventKind.submitted, None, CaseState.submitted, actor.account_id, now)
-        self._register(session, case, now)
+        # The submitted event names exactly what was filed (by digest), so whoever keeps the event —
+        # the timeline, later the ledger — keeps evidence of the form and the documents too.
+        self._append(
+            session,
+            case,
+            EventKind.submitted,
+            None,
+            CaseState.submitted,
+            actor.account_id,
+            now,
+            data={
+                "service": service.code,
+                "service_version": service.version,
+                "form_sha256": hashlib.sha256(canonicalize(command.form)).hexdigest(),
+                "documents": [{"sha256": u.sha256, "document_type": t} for u, t in uploads],
+            },
+        )
         if uploads:
             self._attach(session, case, uploads, actor.account_id, now, case.event_count)
+        self._register(session, case, now)
         return case
 
     def _recipient(
@@ -513,7 +538,13 @@ class Cases:
             data=data or {},
         )
         session.add(event)
+        for handler in self._event_handlers:
+            handler(session, case, event)
         return event
+
+    def add_event_handler(self, handler: CaseEventHandler) -> None:
+        """Subscribe another domain to case events; it runs inside the same transaction."""
+        self._event_handlers.append(handler)
 
     def _apply(
         self,

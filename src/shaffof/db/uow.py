@@ -21,11 +21,22 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self._undo: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
+        self.session.info["uow"] = self
         self._undo = []
+        self._after_commit = []
         return self
+
+    @staticmethod
+    def of(session: Session) -> UnitOfWork:
+        """The unit of work a session belongs to (for handlers that receive only the session)."""
+        uow = session.info.get("uow")
+        if not isinstance(uow, UnitOfWork):
+            raise RuntimeError("this session was not opened by a unit of work")
+        return uow
 
     def __exit__(
         self,
@@ -41,12 +52,20 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         self._undo.clear()
+        after, self._after_commit = self._after_commit, []
+        for callback in after:
+            callback()
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._after_commit.clear()
         undo, self._undo = self._undo, []
         for callback in reversed(undo):
             callback()
 
     def on_rollback(self, callback: Callable[[], None]) -> None:
         self._undo.append(callback)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run after the transaction commits (e.g. wake live listeners); never for a rolled-back one."""
+        self._after_commit.append(callback)
