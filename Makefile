@@ -23,6 +23,7 @@ serve: $(STAMP) ## set up everything (venv, SQLite in var/, demo data on first r
 	$(BIN)/shaffof serve
 
 test: $(STAMP) ## run the whole suite on SQLite and on a throwaway PostgreSQL
+	scripts/system-deps --test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff and mypy
