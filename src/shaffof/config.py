@@ -6,15 +6,17 @@ source code is not a platform anyone may run for citizens.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+DEVELOPMENT_PKI_PASSPHRASE = "development-only-pki-passphrase-do-not-use-in-production"  # noqa: S105
 
 
 class Environment(StrEnum):
@@ -55,6 +57,42 @@ class Settings(BaseSettings):
     # Services shipped with the platform, imported by `shaffof init` / `shaffof demo`.
     services_dir: Path = Path("services")
 
+    # Deadlines: a receipt after this local time counts as received outside working hours (ZRU-445 Art. 23:
+    # registered on the next working day). Default 18:00, the end of the usual working day.
+    working_day_ends: dt.time = dt.time(18, 0)
+
+    # Notifications (notify/: outbox, SMTP, SMS webhook, worker) and live updates (live/: SSE).
+    public_url: str | None = Field(default=None, description="base of links in messages, e.g. https://my.gov.uz")
+    smtp_host: str | None = Field(default=None, description="no host: e-mails stay queued (warned)")
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "Shaffof <no-reply@shaffof.localhost>"
+    smtp_timeout_seconds: float = 30.0
+    sms_webhook_url: str | None = Field(default=None, description="no URL: SMS are not sent (permanent-failure)")
+    sms_webhook_token: SecretStr | None = None
+    notify_max_attempts: int = Field(default=48, ge=1)
+    notify_backoff_base_seconds: float = Field(default=30.0, gt=0)
+    notify_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    notify_batch_size: int = Field(default=50, ge=1)
+    notify_sending_lease_seconds: float = Field(default=300.0, gt=0)
+    worker_poll_seconds: float = Field(default=5.0, gt=0)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+
+    # Ledger (issue 8): the Ed25519 log key that signs checkpoints (PKCS#8 PEM; `shaffof ledger keygen`).
+    # Unset: a development key generated under the data dir, warned about on every start and refused in
+    # production, where the sequencer then signs nothing (checkpoints lag; docs/ledger.md, "Faults").
+    ledger_key_file: Path | None = None
+    ledger_origin: str = Field(default="shaffof.localhost/ledger", pattern=r"^[^\s+]+$")
+    ledger_sequencer_interval_seconds: float = Field(default=0.5, gt=0, le=1.0)
+
+    # PKI (issue 3): CA, TSA, OCSP, e-seal and cloud keys are sealed under this passphrase (docs/pki.md). The
+    # development default is warned about on every start and refused in production (PKI operations answer 503).
+    pki_passphrase: SecretStr = SecretStr(DEVELOPMENT_PKI_PASSPHRASE)
+    # ZRU-793: a signature-key certificate is valid for at most 24 months; the validity issued (months).
+    pki_certificate_months: int = Field(default=12, ge=1, le=24)
+
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Self:
         if self.env is Environment.production:
@@ -74,6 +112,8 @@ class Settings(BaseSettings):
             found.append("development secret key in use (set SHAFFOF_SECRET_KEY)")
         if not self.cookie_secure:
             found.append("session cookies are not marked Secure")
+        if self.smtp_host and self.smtp_password and not self.smtp_starttls:
+            found.append("the SMTP password is sent without STARTTLS (set SHAFFOF_SMTP_STARTTLS=true)")
         return found
 
     @property

@@ -9,8 +9,14 @@ from shaffof.archive.blobstore import BlobStore
 from shaffof.cases.service import Cases
 from shaffof.config import Settings
 from shaffof.db.engine import Database
+from shaffof.deadlines.service import Deadlines
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
+from shaffof.ledger.keys import LogKeySource
+from shaffof.ledger.service import Ledger
+from shaffof.live.service import LiveUpdates
+from shaffof.notify.service import Notifications
+from shaffof.pki.service import Pki
 
 
 @dataclass
@@ -21,11 +27,32 @@ class Platform:
     login_policy: LoginPolicy
     blobs: BlobStore
     cases: Cases
+    deadlines: Deadlines
+    notifications: Notifications
+    live: LiveUpdates
+    ledger: Ledger
+    pki: Pki
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Platform:
         db = db or Database(settings.resolved_database_url)
         blobs = BlobStore(settings.blob_dir, db)
+        deadlines = Deadlines(db, timezone=settings.timezone, working_day_ends=settings.working_day_ends)
+        cases = Cases(
+            db,
+            blobs,
+            timezone=settings.timezone,
+            max_document_bytes=settings.max_document_bytes,
+            deadlines=deadlines,
+        )
+        deadlines.on_calendar_change(cases.recompute_for_calendar_change)  # due dates move with the calendar
+        notifications = Notifications(db, timezone=settings.timezone)
+        cases.add_event_handler(notifications.on_case_event)  # outbox rows, in the same transaction
+        live = LiveUpdates(db, cases, heartbeat_seconds=settings.live_heartbeat_seconds)
+        cases.add_event_handler(live.on_case_event)  # live signals, sent after the commit
+        log_key = LogKeySource(settings.ledger_key_file, settings.data_dir, production=settings.is_production)
+        ledger = Ledger(db, keys=log_key, origin=settings.ledger_origin, cases=cases)
+        cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
         return cls(
             settings=settings,
             db=db,
@@ -37,10 +64,10 @@ class Platform:
                 api_token_ttl=dt.timedelta(seconds=settings.api_token_ttl_seconds),
             ),
             blobs=blobs,
-            cases=Cases(
-                db,
-                blobs,
-                timezone=settings.timezone,
-                max_document_bytes=settings.max_document_bytes,
-            ),
+            cases=cases,
+            deadlines=deadlines,
+            notifications=notifications,
+            live=live,
+            ledger=ledger,
+            pki=Pki.from_settings(settings, db),
         )

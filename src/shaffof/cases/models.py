@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shaffof.catalog.models import ServiceKind
 from shaffof.db.base import Base, JSONValue, enum_type, utcnow
+from shaffof.deadlines.policies import DeadlineKind
 
 
 class CaseState(StrEnum):
@@ -53,6 +54,8 @@ class EventKind(StrEnum):
     decided = "decided"
     closed = "closed"
     contested = "contested"
+    extended = "extended"  # the answer deadline was extended (ZRU-445 Art. 28(2), 28(3))
+    deadline_recomputed = "deadline_recomputed"  # a clock restart or a calendar change moved a deadline
 
 
 class CaseRelation(StrEnum):
@@ -114,6 +117,35 @@ class CaseEvent(Base):
     state_after: Mapped[CaseState] = mapped_column(enum_type(CaseState, 16))
     reason: Mapped[str | None] = mapped_column(sa.Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+
+
+class CaseDeadline(Base):
+    """One running deadline of a case (registration, answer, proposal notice, forwarding): the inputs it
+    is computed from — policy, clock start, adjustments (extensions, clock stops) — and the result.
+    ``cases.due_at`` mirrors the answer deadline for the queue index. The explanation is rendered from
+    the inputs on reading (shaffof.deadlines.explain); ``starts_on``/``due_on`` (local dates) let a
+    calendar change find the deadlines whose count passes the changed date.
+    """
+
+    __tablename__ = "case_deadlines"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),
+        sa.Index("ix_case_deadlines_window", "due_on", "starts_on"),
+    )
+
+    agency_id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    kind: Mapped[DeadlineKind] = mapped_column(enum_type(DeadlineKind, 24), primary_key=True)
+    policy: Mapped[str] = mapped_column(sa.String(64))
+    started_at: Mapped[dt.datetime]  # receipt by this body: the clock starts here
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)  # local date of started_at
+    adjustments: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue, default=list)
+    adjustment_count: Mapped[int] = mapped_column(default=0)
+    clock_stopped_at: Mapped[dt.datetime | None]  # the clock is stopped now, since this instant
+    due_at: Mapped[dt.datetime]
+    due_on: Mapped[dt.date] = mapped_column(sa.Date)  # local date of due_at
+    ended_at: Mapped[dt.datetime | None]  # the awaited act happened, or the case left this body
+    updated_at: Mapped[dt.datetime]
 
 
 class CaseDocument(Base):

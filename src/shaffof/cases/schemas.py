@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shaffof.cases.models import CaseRelation, CaseState, Channel, EventKind, Outcome
 from shaffof.catalog.models import ServiceKind
+from shaffof.deadlines.policies import DeadlineKind
 from shaffof.legal import Citation
 
 
@@ -81,11 +82,37 @@ class ServiceRef(BaseModel):
     name: dict[str, str]
 
 
+class Extend(BaseModel):
+    """Extend the answer deadline: ``study`` (ZRU-445 Art. 28(2): up to one month from receipt in all) or
+    ``exceptional`` (Art. 28(3): the head of the body, at most one more month; the applicant is told)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(description="'study' or 'exceptional'", examples=["study"])
+    justification: str = Field(min_length=10, max_length=5000, description="why more time is needed")
+    days: int | None = Field(default=None, ge=1, le=62, description="days to add; default: the legal maximum")
+
+
+class DeadlineStepPublic(BaseModel):
+    kind: str
+    on: dt.date | None
+    text: str
+
+
 class Deadline(BaseModel):
     policy: str
     description: str
     citation: Citation
     due_at: dt.datetime | None
+    kind: DeadlineKind = DeadlineKind.answer
+    due_on: dt.date | None = Field(default=None, description="the last day, in the body's time zone")
+    started_at: dt.datetime | None = Field(default=None, description="receipt by this body: the clock's start")
+    clock_stopped_at: dt.datetime | None = Field(
+        default=None, description="set while the clock is stopped (information awaited from the applicant)"
+    )
+    ended_at: dt.datetime | None = Field(default=None, description="when the awaited act happened")
+    adjustments: list[dict[str, Any]] = Field(default_factory=list, description="extensions and clock stops")
+    explanation: dict[str, str] = Field(default_factory=dict, description="how the date was computed: uz, ru, en")
+    steps: list[DeadlineStepPublic] = Field(default_factory=list, description="the explanation's steps (en)")
 
 
 class LinkedCase(BaseModel):
@@ -113,6 +140,10 @@ class CasePublic(BaseModel):
     received_at: dt.datetime
     registered_at: dt.datetime | None
     deadline: Deadline
+    deadlines: list[Deadline] = Field(
+        default_factory=list,
+        description="every deadline of the case: registration, answer, proposal notice, forwarding",
+    )
     assignee: str | None
     outcome: Outcome | None
     outcome_reason: str | None

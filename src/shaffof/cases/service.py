@@ -27,6 +27,7 @@ from shaffof.archive.errors import DocumentTooLarge, DocumentTypeRefused
 from shaffof.archive.sniff import extension_matches, sniff
 from shaffof.canonical_json import NotCanonicalizable, canonicalize
 from shaffof.cases import lifecycle, policy
+from shaffof.cases.due_dates import DueDates
 from shaffof.cases.errors import (
     CaseNotFound,
     ContestWindowClosed,
@@ -58,6 +59,7 @@ from shaffof.cases.schemas import (
     DocumentPublic,
     DocumentRef,
     EventPublic,
+    Extend,
     LinkedCase,
     ServiceRef,
     UploadPublic,
@@ -68,7 +70,9 @@ from shaffof.catalog.models import Agency, Service, ServiceKind
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.db.uow import UnitOfWork
-from shaffof.deadlines.policies import get_policy
+from shaffof.deadlines.calendar import LegalCalendar
+from shaffof.deadlines.policies import DeadlineKind, get_policy
+from shaffof.deadlines.service import Deadlines
 from shaffof.errors import FieldError
 from shaffof.identity.actor import Actor
 from shaffof.identity.models import Account, Role
@@ -115,8 +119,11 @@ class Cases:
         max_document_bytes: int,
         clock: Callable[[], dt.datetime] = utcnow,
         event_handlers: Sequence[CaseEventHandler] = (),
+        deadlines: Deadlines | None = None,
     ) -> None:
         self._db = db
+        self.deadlines = deadlines or Deadlines(db, timezone=timezone)
+        self._due = DueDates(self.deadlines)
         self._event_handlers = list(event_handlers)
         self._blobs = blobs
         self._tz = ZoneInfo(timezone)
@@ -399,7 +406,7 @@ class Cases:
             form=form,
             received_at=received_at,
             deadline_policy=deadline_name,
-            due_at=get_policy(deadline_name).due_at(received_at, self._timezone),
+            due_at=None,
             parent_agency_id=parent.agency_id if parent else None,
             parent_case_id=parent.id if parent else None,
             relation=relation,
@@ -408,6 +415,7 @@ class Cases:
         )
         session.add(case)
         session.flush()
+        self._due.open(session, case, service, received_at)
         return case
 
     def _next_registration_number(self, session: Session, agency: Agency, at: dt.datetime) -> str:
@@ -434,6 +442,7 @@ class Cases:
     def _register(self, session: Session, case: Case, at: dt.datetime) -> None:
         self._apply(session, case, Action.register, None, at, reason="registered on receipt (ZRU-445 Art. 23)")
         case.registered_at = at
+        self._due.end(session, case, at, [DeadlineKind.registration])
 
     def _open_linked_case(
         self,
@@ -663,7 +672,13 @@ class Cases:
         agency = session.get(Agency, case.agency_id)
         assert service is not None and agency is not None
         assignee = session.get(Account, case.assignee_account_id) if case.assignee_account_id else None
-        deadline = get_policy(case.deadline_policy)
+        deadlines = self._due.views(session, case)
+        answer = next((d for d in deadlines if d.kind is DeadlineKind.answer), None)
+        if answer is None:  # a case filed before due dates were stored (migration 0003): the policy and due_at
+            legacy = get_policy(case.deadline_policy)
+            answer = Deadline(
+                policy=legacy.name, description=legacy.description, citation=legacy.citation, due_at=case.due_at
+            )
         documents = session.scalars(
             sa.select(CaseDocument)
             .where(CaseDocument.agency_id == case.agency_id, CaseDocument.case_id == case.id)
@@ -694,12 +709,8 @@ class Cases:
             agency=AgencyRef(code=agency.code, name=agency.name),
             received_at=case.received_at,
             registered_at=case.registered_at,
-            deadline=Deadline(
-                policy=deadline.name,
-                description=deadline.description,
-                citation=deadline.citation,
-                due_at=case.due_at,
-            ),
+            deadline=answer,
+            deadlines=deadlines,
             assignee=assignee.display_name if assignee else None,
             outcome=case.outcome,
             outcome_reason=case.outcome_reason,
@@ -751,7 +762,10 @@ class Cases:
         self, actor: Actor, registration_number: str, message: str, *, uow: UnitOfWork | None = None
     ) -> CasePublic:
         def work(session: Session, case: Case, now: dt.datetime) -> None:
-            self._apply(session, case, Action.request_info, actor.account_id, now, message)
+            lifecycle.transition(case.state, Action.request_info)  # refuse before touching the clock
+            stopped = self._due.stop_clock(session, case, now)
+            data = {"clock_stopped_at": _utc_text(now)} if stopped else None
+            self._apply(session, case, Action.request_info, actor.account_id, now, message, data)
 
         return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
 
@@ -773,16 +787,25 @@ class Cases:
             uploads = self._uploads_for(session, actor, service, documents, errors, require_all=False)
             if errors:
                 raise SubmissionInvalid("Some documents cannot be attached; nothing was sent.", errors=errors)
-            self._apply(
-                session,
-                case,
-                Action.provide_info,
-                actor.account_id,
-                now,
-                message,
-                {"documents": [u.sha256 for u, _ in uploads]},
-            )
+            lifecycle.transition(case.state, Action.provide_info)
+            restarted = self._due.restart_clock(session, case, now)
+            data: dict[str, Any] = {"documents": [u.sha256 for u, _ in uploads]}
+            if restarted is not None:
+                data |= {"clock_stopped_at": _utc_text(restarted[1]), "clock_restarted_at": _utc_text(now)}
+            self._apply(session, case, Action.provide_info, actor.account_id, now, message, data)
             self._attach(session, case, uploads, actor.account_id, now, case.event_count)
+            if restarted is not None and restarted[0].new_due_at != restarted[0].old_due_at:
+                self._append(
+                    session,
+                    case,
+                    EventKind.deadline_recomputed,
+                    case.state,
+                    case.state,
+                    None,
+                    now,
+                    "the clock restarted on the applicant's answer; the stopped time is added",
+                    restarted[0].event_data(),
+                )
 
         return self._act(actor, registration_number, policy.ensure_is_applicant, work, uow)
 
@@ -826,6 +849,7 @@ class Cases:
                 reason,
                 {"to_agency": target.code, "new_case": forwarded.registration_number},
             )
+            self._due.end(session, case, now)  # forwarded: this body's deadlines end here
             documents = session.scalars(
                 sa.select(CaseDocument).where(CaseDocument.agency_id == case.agency_id, CaseDocument.case_id == case.id)
             ).all()
@@ -861,6 +885,7 @@ class Cases:
             if outcome is Outcome.left_unconsidered:
                 data["citation"] = LEFT_UNCONSIDERED_CITATION.model_dump(mode="json", exclude_none=True)
             self._apply(session, case, Action.decide, actor.account_id, now, reason, data)
+            self._due.end(session, case, now)
             case.outcome, case.outcome_reason = outcome, reason
             case.decided_at, case.decided_by_account_id = now, actor.account_id
 
@@ -874,6 +899,50 @@ class Cases:
             case.closed_at = now
 
         return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
+
+    def extend(
+        self, actor: Actor, registration_number: str, command: Extend, *, uow: UnitOfWork | None = None
+    ) -> CasePublic:
+        """Extend the answer deadline for study (ZRU-445 Art. 28(2)) or, by the head of the body, in an
+        exceptional case (Art. 28(3); the applicant is told). Justification required; never past the
+        legal maximum; the deadline only moves later."""
+
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            if case.state not in OPEN_STATES:
+                raise TransitionRefused(
+                    f"Case {registration_number} is {case.state.value}; only an open case's deadline can be extended.",
+                    state=case.state.value,
+                    action="extend",
+                )
+            _moved, data = self._due.extend(
+                session, case, actor, command.kind, command.justification, command.days, now
+            )
+            self._append(
+                session,
+                case,
+                EventKind.extended,
+                case.state,
+                case.state,
+                actor.account_id,
+                now,
+                command.justification.strip(),
+                data,
+            )
+
+        return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
+
+    def recompute_for_calendar_change(
+        self, session: Session, changed_on: dt.date, calendar: LegalCalendar, at: dt.datetime, reason: str
+    ) -> int:
+        """Subscribed to calendar changes (deadlines domain): move the due dates of the open cases whose
+        count passes ``changed_on``, each with a ``deadline_recomputed`` event, inside the caller's transaction."""
+        return self._due.recompute_for_calendar_change(
+            session, changed_on, calendar, at, reason, notify=self._dispatch if self._event_handlers else None
+        )
+
+    def _dispatch(self, session: Session, case: Case, event: CaseEvent) -> None:
+        for handler in self._event_handlers:
+            handler(session, case, event)
 
     def contest(
         self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None
@@ -917,7 +986,7 @@ class Cases:
                 agency=reviewer,
                 kind=ServiceKind.shikoyat,
                 form={"contested_case": case.registration_number, "reason": reason},
-                deadline_policy="zru445-shikoyat",
+                deadline_policy="zru445-answer",
                 actor_account_id=actor.account_id,
                 at=now,
                 reason=reason,
@@ -953,6 +1022,10 @@ def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[FieldErro
         else:
             errors.append(FieldError(path, error.message))
     return errors
+
+
+def _utc_text(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).isoformat()
 
 
 def _safe_filename(filename: str) -> str:

@@ -67,5 +67,7 @@ class Service(Base):
     required_documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue)
     fee: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     deadline_policy: Mapped[str] = mapped_column(sa.String(64))
+    # The package's own deadline (a policy named after the service), when it declares one.
+    deadline: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     assurance_level: Mapped[AssuranceLevel] = mapped_column(enum_type(AssuranceLevel, 16))
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

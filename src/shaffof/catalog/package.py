@@ -15,11 +15,12 @@ from typing import Any, Literal
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from shaffof.canonical_json import canonicalize
 from shaffof.catalog.models import AssuranceLevel, ServiceKind
-from shaffof.deadlines.policies import POLICIES
+from shaffof.deadlines.calendar import WorkingWeek
+from shaffof.deadlines.policies import ALIASES, POLICIES, RESERVED_NAMES, Unit
 from shaffof.legal import Citation
 
 LANGUAGES = ("uz", "ru", "en")
@@ -53,6 +54,22 @@ class Fee(BaseModel):
     note: Translated | None = None
 
 
+class ServiceDeadline(BaseModel):
+    """A service's own answer deadline, where a norm other than ZRU-445 Art. 28 sets it (e.g. ZRU-793:
+    a signature-key certificate within one working day). It becomes a deadline policy named after the
+    service; ``citation`` is required — a deadline that cites nothing is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(ge=0, le=366)
+    unit: Unit
+    citation: Citation
+    working_week: WorkingWeek = WorkingWeek.five_days
+    roll_forward: bool = True
+    clock_stops: bool = False
+    extendable: bool = False
+    description: Translated | None = None
+
+
 class ServicePackage(BaseModel):
     """The contents of one ``service.yaml``."""
 
@@ -72,7 +89,8 @@ class ServicePackage(BaseModel):
     form: dict[str, Any]
     required_documents: list[RequiredDocument] = Field(default_factory=list)
     fee: Fee
-    deadline_policy: str
+    deadline_policy: str | None = Field(default=None, description="a statutory deadline policy, e.g. zru445-answer")
+    deadline: ServiceDeadline | None = Field(default=None, description="the service's own deadline, with its norm")
     assurance_level: AssuranceLevel = AssuranceLevel.substantial
 
     @field_validator("form")
@@ -89,10 +107,29 @@ class ServicePackage(BaseModel):
 
     @field_validator("deadline_policy")
     @classmethod
-    def _known_policy(cls, name: str) -> str:
-        if name not in POLICIES:
-            raise ValueError(f"unknown deadline policy {name!r}; known: {', '.join(sorted(POLICIES))}")
+    def _known_policy(cls, name: str | None) -> str | None:
+        if name is not None and name not in RESERVED_NAMES:
+            raise ValueError(
+                f"unknown deadline policy {name!r}; known: {', '.join(sorted(POLICIES))} "
+                f"(former names still accepted: {', '.join(sorted(ALIASES))}); or declare a deadline block"
+            )
         return name
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> ServicePackage:
+        if (self.deadline_policy is None) == (self.deadline is None):
+            raise ValueError(
+                "give either deadline_policy (a statutory policy) or a deadline block (with its citation), not "
+                + ("both" if self.deadline is not None else "neither")
+            )
+        if self.deadline is not None and self.code in RESERVED_NAMES:
+            raise ValueError(f"the code {self.code!r} is a statutory deadline policy's name; choose another code")
+        return self
+
+    @property
+    def effective_deadline_policy(self) -> str:
+        """The policy the service's cases run under: the statutory one, or the service's own (its code)."""
+        return self.deadline_policy or self.code
 
     @field_validator("recipients")
     @classmethod
@@ -105,7 +142,9 @@ class ServicePackage(BaseModel):
 
     def content_hash(self) -> str:
         """SHA-256 of the package's RFC 8785 canonical JSON: a changed package gets a new version."""
-        return hashlib.sha256(canonicalize(self.model_dump(mode="json"))).hexdigest()
+        # Absent optional blocks are left out, so adding an optional field does not version every package.
+        data = self.model_dump(mode="json", exclude={"deadline"} if self.deadline is None else None)
+        return hashlib.sha256(canonicalize(data)).hexdigest()
 
 
 class AgencyEntry(BaseModel):

@@ -95,7 +95,8 @@ def _service_row(package: ServicePackage, agency_id: int, version: int, content_
         form_schema=package.form,
         required_documents=[d.model_dump(mode="json") for d in package.required_documents],
         fee=package.fee.model_dump(mode="json", exclude_none=True),
-        deadline_policy=package.deadline_policy,
+        deadline_policy=package.effective_deadline_policy,
+        deadline=package.deadline.model_dump(mode="json", exclude_none=True) if package.deadline else None,
         assurance_level=package.assurance_level,
     )
 

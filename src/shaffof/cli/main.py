@@ -1,4 +1,4 @@
-"""``shaffof``: serve, init, demo, services validate|import."""
+"""``shaffof``: serve, worker, init, demo, services validate|import, ledger sequence|keygen, verify-log."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from shaffof.config import Settings
 app = typer.Typer(help="Shaffof — e-government services platform.", no_args_is_help=True)
 services_app = typer.Typer(help="Service packages: validate and import.", no_args_is_help=True)
 app.add_typer(services_app, name="services")
+ledger_app = typer.Typer(help="The transparency log: sequence leaves, make a log key.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 errors = Console(stderr=True)
 
@@ -129,7 +131,158 @@ def serve(
         port=port or settings.port,
         workers=workers,
         proxy_headers=False,
+        # Live streams (SSE) stay open until their clients leave: on shutdown they are cut after 10 s, and the
+        # clients reconnect (with Last-Event-ID) to another process.
+        timeout_graceful_shutdown=10,
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="one pass over the due messages, then exit")] = False,
+) -> None:
+    """Deliver queued notifications (e-mail, SMS) with retries and backoff, until stopped (SIGINT/SIGTERM)."""
+    import signal
+    import threading
+
+    from shaffof.db.engine import Database
+    from shaffof.notify.worker import OutboxWorker, PassReport
+    from shaffof.observability import configure_logging
+
+    settings = _settings()
+    configure_logging()
+    db = Database(settings.resolved_database_url)
+    outbox = OutboxWorker.from_settings(settings, db)
+
+    def summary(report: PassReport) -> str:
+        text = f"delivered {report.delivered}, retrying {report.retrying}, failed {report.failed}"
+        if report.waiting:
+            text += f"; {report.waiting} waiting for a channel to be configured"
+        return text + ("; another worker holds the outbox lease (standing by)" if report.standing_by else "")
+
+    try:
+        if once:
+            for channel in outbox.not_ready():
+                errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
+            try:
+                console.print(f"Outbox: {summary(outbox.run_once())}.")
+            finally:
+                outbox.release()
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        console.print(f"Worker {outbox.worker_id} delivering notifications; Ctrl+C stops it.")
+        outbox.run(stop, poll_seconds=settings.worker_poll_seconds)
+    finally:
+        db.dispose()
+
+
+@ledger_app.command("sequence")
+def ledger_sequence(
+    follow: Annotated[bool, typer.Option("--follow", help="keep integrating every interval until stopped")] = False,
+) -> None:
+    """Integrate committed leaves into the tree (gapless indexes) and sign a checkpoint."""
+    import signal
+    import threading
+
+    from shaffof.ledger.sequencer import SequencerReport
+    from shaffof.platform import Platform
+
+    settings = _settings()
+    platform = Platform.build(settings)
+
+    def show(report: SequencerReport) -> None:
+        line = f"Integrated {report.integrated} leaves; the tree has {report.tree_size}."
+        if report.checkpoint is not None:
+            signed = report.checkpoint
+            line += f" Signed checkpoint {signed.tree_size} at {signed.timestamp:%Y-%m-%d %H:%M:%S} UTC."
+        console.print(line)
+        if report.unsigned:
+            errors.print(f"[red]No checkpoint signed:[/red] {platform.ledger.status().signing}")
+
+    try:
+        if not follow:
+            report = platform.ledger.sequence()
+            show(report)
+            if report.unsigned:
+                raise typer.Exit(1)
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        console.print("Sequencing the ledger; Ctrl+C stops.")
+        while not stop.wait(settings.ledger_sequencer_interval_seconds):
+            try:
+                report = platform.ledger.sequence()
+            except Exception as error:
+                errors.print(f"[red]Sequencer failed:[/red] {error}")
+                continue
+            if report.integrated or report.checkpoint or report.unsigned:
+                show(report)
+    finally:
+        platform.db.dispose()
+
+
+@ledger_app.command("keygen")
+def ledger_keygen(path: Annotated[Path, typer.Argument(help="where to write the new private key (PEM)")]) -> None:
+    """Make a new Ed25519 log key (mode 0600); point SHAFFOF_LEDGER_KEY_FILE at it."""
+    from shaffof.ledger.keys import generate_key_file
+
+    try:
+        key = generate_key_file(path)
+    except FileExistsError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Log key written to {path} (key id {key.key_id}). Keep it secret; publish its public key:")
+    console.print(key.public_pem, markup=False, highlight=False)
+
+
+@app.command("verify-log")
+def verify_log(
+    public_key: Annotated[
+        Path | None, typer.Option(help="the log's public key (PEM) to check signatures with; default: the log key")
+    ] = None,
+    blobs: Annotated[bool, typer.Option("--blobs/--no-blobs", help="re-hash every blob of the archive")] = True,
+) -> None:
+    """Recompute the log from its leaves; check checkpoints, case events and blobs. Exit 1 on any discrepancy."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from shaffof.ledger import audit
+    from shaffof.platform import Platform
+
+    settings = _settings()
+    platform = Platform.build(settings)
+    try:
+        key = platform.ledger.public_key()
+        if public_key is not None:
+            loaded = load_pem_public_key(public_key.read_bytes())
+            if not isinstance(loaded, Ed25519PublicKey):
+                errors.print(f"[red]{public_key} is not an Ed25519 public key.[/red]")
+                raise typer.Exit(2)
+            key = loaded
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as progress:
+            tasks: dict[str, TaskID] = {}
+
+            def report_progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = progress.add_task(f"Checking {phase}", total=total)
+                progress.update(tasks[phase], completed=done, total=total)
+
+            result = audit.verify_log(
+                platform.db, public_key=key, blobs=platform.blobs if blobs else None, progress=report_progress
+            )
+    finally:
+        platform.db.dispose()
+    counts = ", ".join(f"{count} {name}" for name, count in result.counts.items())
+    if not result.ok:
+        _print_problems([str(d) for d in result.discrepancies] + result.summary_of_suppressed())
+        errors.print(f"[red]The log does not verify[/red] ({counts}).")
+        raise typer.Exit(1)
+    console.print(f"[green]OK[/green]: {counts} verified.")
 
 
 def _print_problems(problems: list[str]) -> None:
@@ -177,6 +330,127 @@ def services_import(
         ("unchanged", report.services_unchanged),
     ):
         console.print(f"{label}: {', '.join(items) or '—'}")
+
+
+# --------------------------------------------------------------------------- deadlines and the calendar
+
+calendar_app = typer.Typer(help="The legal calendar: working days, holidays, overrides.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+
+
+@app.command("deadline")
+def deadline(
+    policy: Annotated[
+        str, typer.Argument(help="a policy name, e.g. zru445-answer (see GET /api/v1/deadlines/policies)")
+    ],
+    received_at: Annotated[str, typer.Argument(help="ISO 8601 with an offset, e.g. 2026-03-06T10:00:00+05:00")],
+    lang: Annotated[str, typer.Option(help="uz, ru or en")] = "en",
+) -> None:
+    """Print the due date(s) of POLICY for a receipt at RECEIVED_AT, with the explanation and the citation."""
+    from shaffof.errors import DomainError
+    from shaffof.platform import Platform
+
+    platform = Platform.build(_settings())
+    try:
+        result = platform.deadlines.calculate(policy, received_at, lang)
+    except DomainError as error:
+        _print_problems([f"{e.path}: {e.message}" for e in error.errors] or [error.detail])
+        raise typer.Exit(2) from None
+    finally:
+        platform.db.dispose()
+    for item in (result, *result.interim):
+        console.print(f"[bold]{item.policy}[/bold]: due {item.due_on.isoformat()} (until {item.due_at.isoformat()})")
+        console.print(item.explanation.text, markup=False, highlight=False, soft_wrap=True)
+        norm = f"Norm: {item.citation}" + (f" — {item.citation.url}" if item.citation.url else "")
+        console.print(norm, markup=False, highlight=False, soft_wrap=True)
+
+
+@calendar_app.command("show")
+def calendar_show(
+    year: Annotated[int, typer.Argument(help="e.g. 2026")],
+    six_day_week: Annotated[bool, typer.Option("--six-day-week", help="Sunday is the only weekend day")] = False,
+    lang: Annotated[str, typer.Option(help="uz, ru or en")] = "en",
+) -> None:
+    """The year's holidays, decree days, swapped working days and overrides, and its working-day count."""
+    from rich.table import Table
+
+    from shaffof.deadlines.calendar import WorkingWeek
+    from shaffof.errors import DomainError
+    from shaffof.platform import Platform
+
+    platform = Platform.build(_settings())
+    week = WorkingWeek.six_days if six_day_week else WorkingWeek.five_days
+    try:
+        shown = platform.deadlines.calendar_year(year, week, lang)
+    except DomainError as error:
+        errors.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        platform.db.dispose()
+    table = Table(title=f"{year}: {shown.working_days} working days, {shown.non_working_days} days off ({week.value})")
+    for column in ("date", "weekday", "status", "why"):
+        table.add_column(column)
+    for day in shown.days:
+        status = "[green]working[/green]" if day.working else "[red]day off[/red]"
+        table.add_row(day.date.isoformat(), day.date.strftime("%a"), status, f"{day.reason} ({day.source.value})")
+    console.print(table)
+    for override in shown.overrides:
+        console.print(
+            f"override {override.date}: {override.kind.value} — {override.reason} "
+            f"(by {override.entered_by}, {override.entered_at:%Y-%m-%d %H:%M} UTC)",
+            markup=False,
+        )
+
+
+@calendar_app.command("add")
+def calendar_add(
+    date: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option(help="the decree or the reason (shown to citizens)")],
+    day_off: Annotated[bool, typer.Option("--day-off", help="a decreed extra day off")] = False,
+    working_day: Annotated[bool, typer.Option("--working-day", help="a weekend day made a working day")] = False,
+    admin: Annotated[str, typer.Option(help="the administrator's login it is entered as")] = "admin",
+) -> None:
+    """Enter a calendar override; the due dates of open cases whose count passes the date move at once."""
+    from shaffof.deadlines.calendar import OverrideKind
+    from shaffof.deadlines.schemas import OverrideCreate
+    from shaffof.errors import DomainError
+    from shaffof.identity import service as identity
+    from shaffof.platform import Platform
+
+    if day_off == working_day:
+        errors.print("[red]Give exactly one of --day-off and --working-day.[/red]")
+        raise typer.Exit(2)
+    platform = Platform.build(_settings())
+    try:
+        with platform.db.reading() as session:
+            account = identity.find_account_by_login(session, admin)
+        if account is None:
+            errors.print(f"[red]No account {admin!r}; pass --admin LOGIN of an administrator.[/red]")
+            raise typer.Exit(2)
+        kind = OverrideKind.day_off if day_off else OverrideKind.working_day
+        try:
+            command = OverrideCreate(date=date, kind=kind, reason=reason)
+            result = platform.deadlines.add_override(identity.actor_of(account), command)
+        except DomainError as error:
+            _print_problems([f"{e.path}: {e.message}" for e in error.errors] or [error.detail])
+            raise typer.Exit(1) from None
+        except ValueError as error:  # pydantic: a reason too short or too long
+            errors.print(f"[red]{error}[/red]", markup=False)
+            raise typer.Exit(2) from None
+    finally:
+        platform.db.dispose()
+    console.print(
+        f"{result.date}: {result.kind.value} ({result.reason}); "
+        f"{result.recomputed_deadlines} deadline(s) of open cases moved."
+    )
+
+
+# --------------------------------------------------------------------------- PKI and signature verification
+# The commands live with their domain (pki/cli.py); it imports its dependencies lazily, like this module.
+from shaffof.pki import cli as pki_cli  # noqa: E402
+
+app.add_typer(pki_cli.app, name="pki")
+app.command("verify")(pki_cli.verify)
 
 
 def main() -> None:  # pragma: no cover - console entry

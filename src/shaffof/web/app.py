@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -11,10 +13,15 @@ from starlette.middleware.base import RequestResponseEndpoint
 from shaffof import __version__
 from shaffof.config import Settings
 from shaffof.db.engine import Database
+from shaffof.ledger.sequencer import SequencerThread
+from shaffof.live import views as live_views
+from shaffof.notify import views as notify_views
 from shaffof.observability import get_logger
+from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
 from shaffof.web import problems
-from shaffof.web.api import admin, auth, cases, catalog, health, officer
+from shaffof.web.api import admin, auth, cases, catalog, deadlines, health, ledger, officer
+from shaffof.web.ui import deadlines as deadline_views
 from shaffof.web.ui import views
 
 log = get_logger("shaffof")
@@ -34,7 +41,19 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     for warning in settings.unsafe_choices():
         log.warning("unsafe configuration", problem=warning, env=settings.env.value)
 
+    @asynccontextmanager
+    async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The ledger's sequencer integrates committed leaves and signs a checkpoint every tick.
+        sequencer = SequencerThread(platform.ledger.sequence, settings.ledger_sequencer_interval_seconds)
+        sequencer.start()
+        try:
+            yield
+        finally:
+            sequencer.stop()
+        platform.live.close()  # stop this process's LISTEN thread (PostgreSQL)
+
     app = FastAPI(
+        lifespan=_lifespan,
         title="Shaffof API",
         version=__version__,
         description="Public services and appeals under the law of Uzbekistan. Errors are RFC 9457 problem+json.",
@@ -54,9 +73,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         return response
 
-    for router in (auth.router, catalog.router, cases.router, officer.router, admin.router):
+    api_routers = (auth.router, catalog.router, cases.router, officer.router, admin.router, ledger.router)
+    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router):
         app.include_router(router, prefix="/api/v1")
+    for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(pki_views.public_router)  # /pki/ca.pem, crl.der, ocsp, tsa: fixed paths for RFC clients
     app.include_router(health.router)
     app.include_router(views.router)
+    app.include_router(deadline_views.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app

@@ -1,0 +1,477 @@
+"""``shaffof verify-log``: check the stored log against itself and against the records it keeps.
+
+1. **The tree.** Recompute every subtree hash from the stored leaves, block by block (2**16 leaves, then
+   the blocks' roots), and compare each with ``ledger_nodes``; check that the leaf indexes are gapless and
+   the sequencer's recorded size and root are the recomputed ones.
+2. **The checkpoints.** Each signature against the log's public key; each root against the root recomputed
+   from the leaves (which already implies that every two checkpoints are consistent); and, as an outside
+   monitor would, an RFC 9162 consistency proof from the stored nodes between each checkpoint and the one
+   before, verified with :func:`~shaffof.ledger.merkle.verify_consistency`.
+3. **The records.** Rebuild each case event's canonical bytes from its ``case_events`` row and compare its
+   leaf hash with the stored leaf; report events without a leaf and leaves without an event.
+
+The audit reads the cases domain's tables directly and only to read: it must check the rows themselves,
+not a service's view of them. Every problem is reported with where it is; the audit never stops at the
+first, but lists at most :data:`MAX_PER_KIND` of one kind and then counts the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from shaffof.archive.audit import audit_blobs
+from shaffof.archive.blobstore import BlobStore
+from shaffof.db.engine import Database
+from shaffof.ledger import merkle
+from shaffof.ledger.checkpoints import checkpoint_body, to_millis, verify_signature
+from shaffof.ledger.keys import public_key_id
+from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerEntry, LedgerNode
+from shaffof.ledger.records import canonical_bytes, case_event_record
+from shaffof.ledger.store import StoredTree, tree_state
+
+Progress = Callable[[str, int, int], None]
+BLOCK_LEVEL = 16
+BLOCK = 1 << BLOCK_LEVEL
+MAX_PER_KIND = 50
+ZERO_HASH = bytes(merkle.HASH_SIZE)
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One thing that is not as the log says it should be: where, and what."""
+
+    location: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.problem}"
+
+
+@dataclass
+class AuditReport:
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    suppressed: Counter[str] = field(default_factory=Counter)
+    counts: dict[str, int] = field(default_factory=dict)
+    _listed: Counter[str] = field(default_factory=Counter, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.discrepancies
+
+    def add(self, kind: str, location: str, problem: str) -> None:
+        """Record a discrepancy; past :data:`MAX_PER_KIND` of one kind only count it."""
+        if self._listed[kind] >= MAX_PER_KIND:
+            self.suppressed[kind] += 1
+            return
+        self._listed[kind] += 1
+        self.discrepancies.append(Discrepancy(location, problem))
+
+    def extend(self, found: Iterable[Discrepancy]) -> None:
+        self.discrepancies.extend(found)
+
+    def summary_of_suppressed(self) -> list[str]:
+        return [f"… and {count} more: {kind}" for kind, count in self.suppressed.items()]
+
+
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    return None
+
+
+# --------------------------------------------------------------------------- the tree and the checkpoints
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    id: int
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    signed_at: dt.datetime
+    key_id: str
+    signature: bytes
+
+    @property
+    def location(self) -> str:
+        return f"ledger_checkpoints id={self.id} (tree size {self.tree_size})"
+
+
+def audit_tree(
+    db: Database,
+    report: AuditReport,
+    *,
+    public_key: Ed25519PublicKey | None,
+    progress: Progress = _no_progress,
+) -> None:
+    """Parts 1 and 2: the stored tree and the checkpoints."""
+    with db.reading() as session:
+        connection = session.connection()
+        state = tree_state(session)
+        size = state.tree_size
+        sequenced, highest = connection.execute(
+            sa.select(sa.func.count(LedgerEntry.leaf_index), sa.func.max(LedgerEntry.leaf_index))
+        ).one()
+        checkpoints = [
+            _Checkpoint(*row)
+            for row in connection.execute(
+                sa.select(
+                    LedgerCheckpoint.id,
+                    LedgerCheckpoint.origin,
+                    LedgerCheckpoint.tree_size,
+                    LedgerCheckpoint.root_hash,
+                    LedgerCheckpoint.signed_at,
+                    LedgerCheckpoint.key_id,
+                    LedgerCheckpoint.signature,
+                ).order_by(LedgerCheckpoint.id)
+            )
+        ]
+        if sequenced != size or (highest is not None and highest != size - 1):
+            report.add(
+                "leaf count",
+                "ledger_sequencer",
+                f"leaf count: the sequencer records {size} leaves, but {sequenced} leaves have an index "
+                f"(the highest is {highest})",
+            )
+        roots = _recompute(connection, size, checkpoints, report, progress)
+        if roots.get(size, merkle.EMPTY_ROOT) != state.root_hash:
+            report.add(
+                "recorded root",
+                "ledger_sequencer",
+                f"recorded root: the sequencer's root of {size} leaves is not the root recomputed from the leaves",
+            )
+        _check_checkpoints(session, checkpoints, roots, size, public_key, report, progress)
+    report.counts["leaves"] = size
+    report.counts["checkpoints"] = len(checkpoints)
+
+
+def _recompute(
+    connection: sa.Connection,
+    size: int,
+    checkpoints: list[_Checkpoint],
+    report: AuditReport,
+    progress: Progress,
+) -> dict[int, bytes]:
+    """Recompute the tree of ``size`` leaves; compare every stored node; return the root of every tree
+    size that a checkpoint names (and of ``size``)."""
+    wanted = sorted({c.tree_size for c in checkpoints if 0 < c.tree_size <= size} | ({size} if size else set()))
+    tails: dict[int, bytes] = {}  # size → MTH of its last, incomplete block
+    block_roots: list[bytes] = []
+    progress("tree", 0, size)
+    for start in range(0, size, BLOCK):
+        end = min(start + BLOCK, size)
+        leaves = _block_leaves(connection, start, end, report)
+        levels = merkle.perfect_levels(leaves)
+        for level in range(1, len(levels)):
+            _compare_level(connection, level, start >> level, levels[level], report)
+        if end - start == BLOCK:
+            block_roots.append(levels[BLOCK_LEVEL][0])
+        for tree_size in wanted:
+            if start < tree_size <= end and tree_size % BLOCK:
+                tails[tree_size] = _fold(levels, merkle.subtree_keys(0, tree_size - start))
+        progress("tree", end, size)
+    upper = merkle.perfect_levels(block_roots) if block_roots else [[]]
+    for level in range(1, len(upper)):
+        _compare_level(connection, BLOCK_LEVEL + level, 0, upper[level], report)
+    _extra_nodes(connection, size, report)
+    roots: dict[int, bytes] = {}
+    for tree_size in wanted:
+        blocks, rest = divmod(tree_size, BLOCK)
+        pieces = [_fold_one(upper, key) for key in merkle.subtree_keys(0, blocks)]
+        if rest:
+            pieces.append(tails[tree_size])
+        roots[tree_size] = _right_fold(pieces)
+    return roots
+
+
+def _block_leaves(connection: sa.Connection, start: int, end: int, report: AuditReport) -> list[bytes]:
+    rows = connection.execute(
+        sa.select(LedgerEntry.leaf_index, LedgerEntry.leaf_hash)
+        .where(LedgerEntry.leaf_index >= start, LedgerEntry.leaf_index < end)
+        .order_by(LedgerEntry.leaf_index)
+    )
+    leaves: list[bytes] = []
+    for index, value in rows:
+        if index is None:
+            continue
+        while start + len(leaves) < index:
+            report.add(
+                "missing leaf",
+                f"ledger_entries leaf_index={start + len(leaves)}",
+                "missing leaf: no entry has this index",
+            )
+            leaves.append(ZERO_HASH)
+        leaves.append(value)
+    while start + len(leaves) < end:
+        report.add(
+            "missing leaf", f"ledger_entries leaf_index={start + len(leaves)}", "missing leaf: no entry has this index"
+        )
+        leaves.append(ZERO_HASH)
+    return leaves
+
+
+def _compare_level(
+    connection: sa.Connection, level: int, first: int, computed: list[bytes], report: AuditReport
+) -> None:
+    if not computed:
+        return
+    stored = dict(
+        connection.execute(
+            sa.select(LedgerNode.node_index, LedgerNode.hash).where(
+                LedgerNode.level == level,
+                LedgerNode.node_index >= first,
+                LedgerNode.node_index < first + len(computed),
+            )
+        ).all()
+    )
+    for offset, value in enumerate(computed):
+        index = first + offset
+        found = stored.get(index)
+        if found is None:
+            report.add(
+                "missing node",
+                f"ledger_nodes level={level} index={index}",
+                "missing node: the subtree is complete but its hash is not stored",
+            )
+        elif found != value:
+            report.add(
+                "node differs",
+                f"ledger_nodes level={level} index={index}",
+                f"node differs: stored {found.hex()[:16]}…, recomputed from the leaves {value.hex()[:16]}…",
+            )
+
+
+def _extra_nodes(connection: sa.Connection, size: int, report: AuditReport) -> None:
+    """Stored nodes of subtrees that a tree of ``size`` leaves does not complete."""
+    rows = connection.execute(
+        sa.select(LedgerNode.level, LedgerNode.node_index)
+        .where(LedgerNode.node_index >= sa.literal(size, sa.BigInteger).op(">>")(LedgerNode.level))
+        .order_by(LedgerNode.level, LedgerNode.node_index)
+        .limit(MAX_PER_KIND + 1)
+    )
+    for level, index in rows:
+        report.add(
+            "extra node",
+            f"ledger_nodes level={level} index={index}",
+            f"extra node: a tree of {size} leaves has no complete subtree here",
+        )
+
+
+def _fold(levels: list[list[bytes]], keys: list[merkle.NodeKey]) -> bytes:
+    return _right_fold([levels[level][index] for level, index in keys])
+
+
+def _fold_one(levels: list[list[bytes]], key: merkle.NodeKey) -> bytes:
+    level, index = key
+    return levels[level][index]
+
+
+def _right_fold(pieces: list[bytes]) -> bytes:
+    if not pieces:
+        return merkle.EMPTY_ROOT
+    result = pieces[-1]
+    for piece in reversed(pieces[:-1]):
+        result = merkle.node_hash(piece, result)
+    return result
+
+
+def _check_checkpoints(
+    session: sa.orm.Session,
+    checkpoints: list[_Checkpoint],
+    roots: dict[int, bytes],
+    size: int,
+    public_key: Ed25519PublicKey | None,
+    report: AuditReport,
+    progress: Progress,
+) -> None:
+    key_id = public_key_id(public_key) if public_key is not None else None
+    if public_key is None and checkpoints:
+        report.add(
+            "signatures not checked",
+            "log key",
+            "signatures not checked: no public key (give --public-key, or make the log key loadable)",
+        )
+    previous: _Checkpoint | None = None
+    nodes = StoredTree(session)
+    progress("checkpoints", 0, len(checkpoints))
+    for done, checkpoint in enumerate(checkpoints, 1):
+        location = checkpoint.location
+        if public_key is not None:
+            if checkpoint.key_id != key_id:
+                report.add(
+                    "unknown key", location, f"unknown key: signed by key {checkpoint.key_id[:16]}…, not by {key_id}"
+                )
+            else:
+                body = checkpoint_body(
+                    checkpoint.origin, checkpoint.tree_size, checkpoint.root_hash, to_millis(checkpoint.signed_at)
+                )
+                if not verify_signature(public_key, body, checkpoint.signature):
+                    report.add(
+                        "bad signature", location, "bad signature: the signature does not verify with the log key"
+                    )
+        if checkpoint.tree_size > size:
+            report.add("checkpoint beyond tree", location, f"checkpoint beyond tree: the log has only {size} leaves")
+        elif checkpoint.tree_size and roots.get(checkpoint.tree_size) != checkpoint.root_hash:
+            report.add(
+                "checkpoint root differs",
+                location,
+                "checkpoint root differs: the leaves give another root for this size",
+            )
+        if previous is not None:
+            _check_pair(previous, checkpoint, nodes, size, report)
+        previous = checkpoint
+        progress("checkpoints", done, len(checkpoints))
+
+
+def _check_pair(
+    previous: _Checkpoint, checkpoint: _Checkpoint, nodes: StoredTree, size: int, report: AuditReport
+) -> None:
+    location = checkpoint.location
+    if checkpoint.signed_at < previous.signed_at:
+        report.add(
+            "time goes back", location, f"time goes back: signed before the previous checkpoint (id={previous.id})"
+        )
+    if checkpoint.tree_size < previous.tree_size:
+        report.add("tree shrank", location, f"tree shrank: smaller than the previous checkpoint (id={previous.id})")
+        return
+    if checkpoint.tree_size > size or previous.tree_size == 0:
+        return
+    try:
+        proof = merkle.consistency_proof(previous.tree_size, checkpoint.tree_size, nodes)
+    except merkle.MissingNode as error:
+        report.add("inconsistent", location, f"inconsistent: no consistency proof from id={previous.id} ({error})")
+        return
+    verdict = merkle.verify_consistency(
+        previous.tree_size, checkpoint.tree_size, previous.root_hash, checkpoint.root_hash, proof
+    )
+    if isinstance(verdict, merkle.VerificationFailure):
+        report.add(
+            "inconsistent",
+            location,
+            f"inconsistent: not an extension of the previous checkpoint id={previous.id} ({verdict.reason})",
+        )
+
+
+# --------------------------------------------------------------------------- the records
+
+
+def audit_case_events(db: Database, report: AuditReport, *, progress: Progress = _no_progress) -> None:
+    """Part 3: every case event against its leaf, and every case-event leaf against its event."""
+    from shaffof.cases.models import Case, CaseEvent
+
+    leaf = sa.and_(
+        LedgerEntry.kind == LeafKind.case_event,
+        LedgerEntry.agency_id == CaseEvent.agency_id,
+        LedgerEntry.case_id == CaseEvent.case_id,
+        LedgerEntry.event_seq == CaseEvent.seq,
+    )
+    with db.reading() as session:
+        connection = session.connection()
+        total = connection.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) or 0
+        rows = connection.execution_options(yield_per=5000).execute(
+            sa.select(
+                CaseEvent.agency_id,
+                CaseEvent.case_id,
+                CaseEvent.seq,
+                CaseEvent.kind,
+                CaseEvent.at,
+                CaseEvent.actor_account_id,
+                CaseEvent.state_before,
+                CaseEvent.state_after,
+                CaseEvent.reason,
+                CaseEvent.data,
+                Case.registration_number,
+                LedgerEntry.id,
+                LedgerEntry.leaf_hash,
+                LedgerEntry.leaf_index,
+                LedgerEntry.subject,
+            )
+            .join(Case, sa.and_(Case.agency_id == CaseEvent.agency_id, Case.id == CaseEvent.case_id))
+            .outerjoin(LedgerEntry, leaf)
+            .order_by(CaseEvent.agency_id, CaseEvent.case_id, CaseEvent.seq, LedgerEntry.id)
+        )
+        progress("case events", 0, total)
+        done = 0
+        previous_key: tuple[object, ...] | None = None
+        for row in rows:
+            key = (row.agency_id, row.case_id, row.seq)
+            location = (
+                f"case_events agency_id={row.agency_id} case_id={row.case_id} seq={row.seq} ({row.registration_number})"
+            )
+            if key == previous_key:
+                report.add("more than one leaf", location, f"more than one leaf: also ledger_entries id={row.id}")
+                continue
+            previous_key = key
+            done += 1
+            if row.id is None:
+                report.add("no leaf", location, "no leaf: no ledger entry records this event")
+            else:
+                record = case_event_record(
+                    registration_number=row.registration_number,
+                    agency_id=row.agency_id,
+                    case_id=row.case_id,
+                    seq=row.seq,
+                    kind=row.kind.value,
+                    at=row.at,
+                    actor_account_id=row.actor_account_id,
+                    state_before=row.state_before.value if row.state_before is not None else None,
+                    state_after=row.state_after.value,
+                    reason=row.reason,
+                    data=row.data,
+                )
+                if merkle.leaf_hash(canonical_bytes(record)) != row.leaf_hash:
+                    report.add(
+                        "event differs from its leaf",
+                        location,
+                        f"event differs from its leaf: the row no longer gives the hash recorded in "
+                        f"ledger_entries id={row.id} (leaf index {row.leaf_index})",
+                    )
+                elif row.subject != row.registration_number:
+                    report.add("subject differs", f"ledger_entries id={row.id}", f"subject differs: {row.subject!r}")
+            if done % 5000 == 0:
+                progress("case events", done, total)
+        progress("case events", done, total)
+        orphans = connection.execute(
+            sa.select(LedgerEntry.id, LedgerEntry.leaf_index, LedgerEntry.subject, LedgerEntry.event_seq)
+            .where(LedgerEntry.kind == LeafKind.case_event, ~sa.exists().where(leaf))
+            .order_by(LedgerEntry.id)
+        )
+        for entry_id, index, subject, seq in orphans:
+            report.add(
+                "leaf without its event",
+                f"ledger_entries id={entry_id} (leaf index {index})",
+                f"leaf without its event: event {seq} of case {subject} is not in case_events",
+            )
+    report.counts["case events"] = done
+
+
+# --------------------------------------------------------------------------- everything
+
+
+def verify_log(
+    db: Database,
+    *,
+    public_key: Ed25519PublicKey | None,
+    blobs: BlobStore | None,
+    progress: Progress = _no_progress,
+) -> AuditReport:
+    """``shaffof verify-log``: the tree, the checkpoints, the case events and (if given) the blob store."""
+    report = AuditReport()
+    audit_tree(db, report, public_key=public_key, progress=progress)
+    audit_case_events(db, report, progress=progress)
+    if blobs is not None:
+        files = 0
+
+        def blob_progress(done: int, total: int) -> None:
+            nonlocal files
+            files = total
+            progress("blobs", done, total)
+
+        for found in audit_blobs(blobs, db, progress=blob_progress):
+            report.add(found.problem.split(":", 1)[0], found.location, found.problem)
+        report.counts["blobs"] = files
+    return report

@@ -1,0 +1,58 @@
+"""What a leaf says: the RFC 8785 canonical JSON of the record it keeps.
+
+The same function builds the record when the event is appended (from the objects of the transaction)
+and when ``shaffof verify-log`` rebuilds it from the stored ``case_events`` row, so the two can only
+agree if the row is unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from shaffof.canonical_json import canonicalize
+
+RECORD_VERSION = 1
+
+
+def instant(at: dt.datetime) -> str:
+    """A UTC instant to the microsecond, as stored by both databases: ``2026-11-24T10:15:00.000000Z``."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def case_event_record(
+    *,
+    registration_number: str,
+    agency_id: int,
+    case_id: uuid.UUID,
+    seq: int,
+    kind: str,
+    at: dt.datetime,
+    actor_account_id: int | None,
+    state_before: str | None,
+    state_after: str,
+    reason: str | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """The ledger's record of one case event (its ``data`` names the form and document digests)."""
+    return {
+        "type": "case_event",
+        "v": RECORD_VERSION,
+        "registration_number": registration_number,
+        "agency_id": agency_id,
+        "case_id": str(case_id),
+        "seq": seq,
+        "kind": kind,
+        "at": instant(at),
+        "actor_account_id": actor_account_id,
+        "state_before": state_before,
+        "state_after": state_after,
+        "reason": reason,
+        "data": data,
+    }
+
+
+def canonical_bytes(record: dict[str, Any]) -> bytes:
+    """The leaf data: RFC 8785 canonical UTF-8 JSON of the record."""
+    return canonicalize(record)

@@ -1,0 +1,277 @@
+"""The sequencer: integrates committed leaves into the tree with gapless indexes, and signs checkpoints.
+
+Writers only insert their leaf rows, in their own transaction; they never wait for the tree (as in
+Trillian's and Tessera's designs). The sequencer runs apart — ``shaffof ledger sequence`` or a background
+thread of ``shaffof serve`` — and in each batch:
+
+1. reads, in a read-only transaction, the integrated tree's size and root, the committed leaves that have
+   no index yet (oldest id first) and the tree's peaks; checks that the peaks still give the recorded root;
+2. hashes the new leaves into the tree (outside any write transaction, so SQLite's writers are not held);
+3. in one short write transaction, under the sequencer lock (``SELECT … FOR UPDATE`` of the state row on
+   PostgreSQL, the write lock on SQLite), checks that nobody integrated meanwhile, gives the leaves the next
+   indexes, stores the completed subtrees and the new size and root.
+
+Then it signs a checkpoint of the integrated tree, if the log key is available and the last checkpoint is
+older. Commit order and PostgreSQL's out-of-order ids: docs/decisions/0003-ledger-sequencing.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from shaffof.db.base import utcnow
+from shaffof.db.engine import Database
+from shaffof.ledger.checkpoints import SignedTreeHead, checkpoint_body, to_millis
+from shaffof.ledger.errors import LedgerCorrupted
+from shaffof.ledger.keys import LogKey
+from shaffof.ledger.merkle import CompactRange, subtree_keys
+from shaffof.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
+from shaffof.ledger.store import StoredTree, TreeState, lock_state, save_state, tree_state
+from shaffof.observability import get_logger
+
+log = get_logger("shaffof.ledger")
+
+DEFAULT_BATCH = 20_000
+MAX_LOST_RACES = 50
+
+
+@dataclass(frozen=True)
+class SequencerReport:
+    integrated: int  # leaves given an index by this run
+    tree_size: int  # the integrated tree's size afterwards
+    root_hash: bytes
+    checkpoint: SignedTreeHead | None  # the checkpoint this run signed, if it signed one
+    unsigned: bool  # the tree is larger than the last checkpoint, and no key was there to sign it
+
+
+class _LostRace(Exception):
+    """Another sequencer integrated between our read and our write; read again."""
+
+
+def integrate(
+    db: Database,
+    *,
+    log_key: LogKey | None,
+    origin: str,
+    batch_size: int = DEFAULT_BATCH,
+    max_leaves: int | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> SequencerReport:
+    """Integrate every committed, unsequenced leaf (at most ``max_leaves``), then sign a checkpoint."""
+    integrated = lost = 0
+    while max_leaves is None or integrated < max_leaves:
+        limit = batch_size if max_leaves is None else min(batch_size, max_leaves - integrated)
+        try:
+            count = _integrate_batch(db, limit)
+        except _LostRace:
+            lost += 1
+            if lost > MAX_LOST_RACES:
+                break
+            continue
+        integrated += count
+        if count < limit:
+            break
+    with db.reading() as session:
+        state = tree_state(session)
+    checkpoint, unsigned = None, False
+    if _needs_checkpoint(db, state, log_key, origin):
+        if log_key is None:
+            unsigned = True
+        else:
+            checkpoint = _sign_checkpoint(db, log_key, origin, clock)
+    return SequencerReport(integrated, state.tree_size, state.root_hash, checkpoint, unsigned)
+
+
+def _integrate_batch(db: Database, limit: int) -> int:
+    with db.reading() as session:
+        state = tree_state(session)
+        pending = (
+            session.connection()
+            .execute(
+                sa.select(LedgerEntry.id, LedgerEntry.leaf_hash)
+                .where(LedgerEntry.leaf_index.is_(None))
+                .order_by(LedgerEntry.id)
+                .limit(limit)
+            )
+            .all()
+        )
+        if not pending:
+            return 0
+        peak_keys = subtree_keys(0, state.tree_size)
+        stored = StoredTree(session).hashes(peak_keys)
+    if len(stored) != len(peak_keys):
+        raise LedgerCorrupted(f"the stored tree of {state.tree_size} leaves is missing some of its peaks")
+    tree = CompactRange(state.tree_size, [stored[key] for key in peak_keys])
+    if tree.root() != state.root_hash:
+        raise LedgerCorrupted(
+            f"the stored peaks of the tree of {state.tree_size} leaves do not give its recorded root hash"
+        )
+    nodes = tree.extend(leaf for _, leaf in pending)
+    after = TreeState(tree.size, tree.root())
+    with db.uow() as uow:
+        session = uow.session
+        if lock_state(session) != state:
+            raise _LostRace
+        connection = session.connection()
+        for first_id, last_id, first_index in _runs([entry_id for entry_id, _ in pending], state.tree_size):
+            assigned = connection.execute(
+                sa.update(LedgerEntry)
+                .where(LedgerEntry.id.between(first_id, last_id), LedgerEntry.leaf_index.is_(None))
+                .values(leaf_index=LedgerEntry.id + (first_index - first_id))
+            )
+            if assigned.rowcount != last_id - first_id + 1:
+                raise _LostRace
+        if nodes:
+            _store_nodes(connection, nodes)
+        save_state(session, after)
+        uow.commit()
+    return len(pending)
+
+
+def _store_nodes(connection: sa.Connection, nodes: list[tuple[int, int, bytes]]) -> None:
+    """Insert the completed subtrees: COPY on PostgreSQL, one prepared executemany on SQLite (SQLAlchemy's
+    per-row parameter handling cost more than the database's work: bench/ledger.py)."""
+    table = LedgerNode.__tablename__
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} (level, node_index, hash) FROM STDIN") as copy:
+            for node in nodes:
+                copy.write_row(node)
+        return
+    connection.exec_driver_sql(f"INSERT INTO {table} (level, node_index, hash) VALUES (?, ?, ?)", nodes)  # noqa: S608
+
+
+def _runs(ids: Sequence[int], first_index: int) -> list[tuple[int, int, int]]:
+    """Consecutive ids as ``(first id, last id, index of the first)`` — one UPDATE each; ids leave gaps only
+    where a transaction rolled back, so a batch is nearly always one run."""
+    runs: list[tuple[int, int, int]] = []
+    start = previous = ids[0]
+    index = first_index
+    for entry_id in ids[1:]:
+        if entry_id != previous + 1:
+            runs.append((start, previous, index))
+            index += previous - start + 1
+            start = entry_id
+        previous = entry_id
+    runs.append((start, previous, index))
+    return runs
+
+
+@dataclass(frozen=True)
+class _Head:
+    tree_size: int
+    root_hash: bytes
+    origin: str
+    key_id: str
+    signed_at: dt.datetime
+
+
+def _latest_checkpoint(connection: sa.Connection) -> _Head | None:
+    row = connection.execute(
+        sa.select(
+            LedgerCheckpoint.tree_size,
+            LedgerCheckpoint.root_hash,
+            LedgerCheckpoint.origin,
+            LedgerCheckpoint.key_id,
+            LedgerCheckpoint.signed_at,
+        )
+        .order_by(LedgerCheckpoint.id.desc())
+        .limit(1)
+    ).first()
+    return _Head(*row) if row is not None else None
+
+
+def _is_signed(latest: _Head | None, state: TreeState, key_id: str | None, origin: str) -> bool:
+    if state.tree_size == 0:
+        return True  # an empty log has nothing to sign
+    if latest is None:
+        return False
+    same_head = latest.tree_size == state.tree_size and latest.root_hash == state.root_hash
+    return same_head and latest.origin == origin and (key_id is None or latest.key_id == key_id)
+
+
+def _needs_checkpoint(db: Database, state: TreeState, log_key: LogKey | None, origin: str) -> bool:
+    with db.reading() as session:
+        latest = _latest_checkpoint(session.connection())
+    return not _is_signed(latest, state, log_key.key_id if log_key else None, origin)
+
+
+def _sign_checkpoint(
+    db: Database, log_key: LogKey, origin: str, clock: Callable[[], dt.datetime]
+) -> SignedTreeHead | None:
+    with db.uow() as uow:
+        session = uow.session
+        state = lock_state(session)
+        latest = _latest_checkpoint(session.connection())
+        if _is_signed(latest, state, log_key.key_id, origin):
+            return None  # another sequencer signed this head meanwhile
+        timestamp_ms = to_millis(clock())
+        if latest is not None:  # checkpoint times never go backwards, whatever the clocks of several hosts say
+            timestamp_ms = max(timestamp_ms, to_millis(latest.signed_at))
+        body = checkpoint_body(origin, state.tree_size, state.root_hash, timestamp_ms)
+        head = SignedTreeHead(
+            origin=origin,
+            tree_size=state.tree_size,
+            root_hash=state.root_hash,
+            timestamp_ms=timestamp_ms,
+            key_id=log_key.key_id,
+            signature=log_key.sign(body),
+        )
+        session.add(
+            LedgerCheckpoint(
+                origin=head.origin,
+                tree_size=head.tree_size,
+                root_hash=head.root_hash,
+                signed_at=head.timestamp,
+                key_id=head.key_id,
+                signature=head.signature,
+            )
+        )
+        uow.commit()
+    return head
+
+
+class SequencerThread:
+    """Runs ``tick`` every ``interval`` seconds in a daemon thread until stopped (``shaffof serve``).
+
+    An error is logged (the same error again at most once a minute) and the next tick tries again."""
+
+    REPEAT_ERROR_AFTER = 60.0
+
+    def __init__(self, tick: Callable[[], object], interval: float, *, name: str = "shaffof-ledger-sequencer") -> None:
+        self._tick = tick
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._last_error: tuple[str, float] | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._tick()
+                self._last_error = None
+            except Exception as error:
+                message = f"{type(error).__name__}: {error}"
+                now = time.monotonic()
+                if (
+                    self._last_error is None
+                    or self._last_error[0] != message
+                    or (now - self._last_error[1] > self.REPEAT_ERROR_AFTER)
+                ):
+                    log.exception("ledger sequencer failed; retrying", error=message)
+                    self._last_error = (message, now)

@@ -1,0 +1,1 @@
+"""Signature formats: ``jws`` (signed submissions) now; ``pades`` (signed decisions) joins it."""
