@@ -16,7 +16,7 @@ from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
 from shaffof.notify.service import Notifications
-from shaffof.pki.service import Pki
+from shaffof.pki.service import Pki, PkiSubmissionSignatures
 
 
 @dataclass
@@ -38,12 +38,14 @@ class Platform:
         db = db or Database(settings.resolved_database_url)
         blobs = BlobStore(settings.blob_dir, db)
         deadlines = Deadlines(db, timezone=settings.timezone, working_day_ends=settings.working_day_ends)
+        pki = Pki.from_settings(settings, db)
         cases = Cases(
             db,
             blobs,
             timezone=settings.timezone,
             max_document_bytes=settings.max_document_bytes,
             deadlines=deadlines,
+            signatures=PkiSubmissionSignatures(pki),  # signed submissions are verified by the PKI
         )
         deadlines.on_calendar_change(cases.recompute_for_calendar_change)  # due dates move with the calendar
         notifications = Notifications(db, timezone=settings.timezone)
@@ -69,5 +71,5 @@ class Platform:
             notifications=notifications,
             live=live,
             ledger=ledger,
-            pki=Pki.from_settings(settings, db),
+            pki=pki,
         )

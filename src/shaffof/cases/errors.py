@@ -40,3 +40,8 @@ class ReviewAlreadyOpen(Conflict):
 class ContestWindowClosed(Conflict):
     code = "contest-window-closed"
     title = "The time to contest this decision has passed"
+
+
+class SignatureRejected(InvalidInput):
+    code = "signature-rejected"
+    title = "The signature is not valid"

@@ -148,6 +148,26 @@ class CaseDeadline(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class CaseSignature(Base):
+    """A verified signature kept with the case: the applicant's on the submission (a JWS with its RFC 3161
+    timestamp token) or, later, the signed decision. ZRU-793: authentic, valid certificate, right purpose."""
+
+    __tablename__ = "case_signatures"
+    __table_args__ = (sa.ForeignKeyConstraint(["agency_id", "case_id"], ["cases.agency_id", "cases.id"]),)
+
+    agency_id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    event_seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    purpose: Mapped[str] = mapped_column(sa.String(16))  # submission | decision
+    format: Mapped[str] = mapped_column(sa.String(8))  # jws | pades
+    signer: Mapped[str] = mapped_column(sa.String(300))
+    certificate_serial: Mapped[str] = mapped_column(sa.String(64))
+    signing_time: Mapped[dt.datetime]
+    timestamp: Mapped[dt.datetime | None]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    token: Mapped[str | None] = mapped_column(sa.Text)  # the JWS; a signed PDF lives in the blob store
+
+
 class CaseDocument(Base):
     """A document attached to a case (content in the blob store, named by its SHA-256)."""
 

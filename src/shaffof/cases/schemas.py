@@ -18,6 +18,11 @@ class DocumentRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     upload_id: uuid.UUID = Field(description="id returned by POST /api/v1/uploads")
     document_type: str = Field(description="code of a document the service lists (required_documents)")
+    sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="the upload's SHA-256 (required in a signed submission, so the signature covers the content)",
+    )
 
 
 class CaseSubmit(BaseModel):
@@ -31,6 +36,19 @@ class CaseSubmit(BaseModel):
     form: dict[str, Any] = Field(description="the answers, validated against the service's form schema")
     documents: list[DocumentRef] = Field(default_factory=list)
     channel: Channel = Channel.api
+    signature: str | None = Field(
+        default=None,
+        max_length=65_536,
+        description=(
+            "JWS (ES256, x5c, sigT) over the RFC 8785 canonical JSON of the submission exactly as sent, "
+            "without 'signature' (fields left out stay out)"
+        ),
+    )
+
+    def signed_content(self) -> dict[str, Any]:
+        """What a signature covers: the submission as sent, without its signature (documents by digest).
+        Defaults the client left out are not added, so the client can sign exactly what it sends."""
+        return self.model_dump(mode="json", exclude={"signature"}, exclude_unset=True)
 
 
 class InfoRequest(BaseModel):
@@ -130,6 +148,16 @@ class DocumentPublic(BaseModel):
     added_at: dt.datetime
 
 
+class SignaturePublic(BaseModel):
+    purpose: str = Field(description="'submission' (the applicant's) or 'decision'")
+    format: str
+    signer: str
+    certificate_serial: str
+    signing_time: dt.datetime
+    timestamp: dt.datetime | None
+    sha256: str = Field(description="SHA-256 of the stored signature (the JWS with its timestamp token)")
+
+
 class CasePublic(BaseModel):
     registration_number: str
     kind: ServiceKind
@@ -152,6 +180,7 @@ class CasePublic(BaseModel):
     form: dict[str, Any]
     documents: list[DocumentPublic]
     links: list[LinkedCase]
+    signatures: list[SignaturePublic] = Field(default_factory=list)
 
 
 class CaseSummary(BaseModel):

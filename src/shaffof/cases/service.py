@@ -33,15 +33,18 @@ from shaffof.cases.errors import (
     ContestWindowClosed,
     IdempotencyKeyReused,
     ReviewAlreadyOpen,
+    SignatureRejected,
     SubmissionInvalid,
     TransitionRefused,
 )
+from shaffof.cases.interfaces import SignatureCheck, SubmissionSignatures
 from shaffof.cases.lifecycle import OPEN_STATES, Action
 from shaffof.cases.models import (
     Case,
     CaseDocument,
     CaseEvent,
     CaseRelation,
+    CaseSignature,
     CaseState,
     Channel,
     EventKind,
@@ -62,6 +65,7 @@ from shaffof.cases.schemas import (
     Extend,
     LinkedCase,
     ServiceRef,
+    SignaturePublic,
     UploadPublic,
 )
 from shaffof.catalog import service as catalog
@@ -74,6 +78,7 @@ from shaffof.deadlines.calendar import LegalCalendar
 from shaffof.deadlines.policies import DeadlineKind, get_policy
 from shaffof.deadlines.service import Deadlines
 from shaffof.errors import FieldError
+from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
 from shaffof.identity.models import Account, Role
 from shaffof.legal import Citation
@@ -102,6 +107,38 @@ class CaseEventHandler(Protocol):
 
 
 @dataclass(frozen=True)
+class _Signed:
+    """A verified, timestamped submission signature, ready to be kept with the case."""
+
+    check: SignatureCheck
+    token: str
+    timestamp: dt.datetime
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.token.encode()).hexdigest()
+
+    def evidence(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "certificate_serial": self.check.certificate_serial}
+
+    def row(self, case: Case, event_seq: int) -> CaseSignature:
+        assert self.check.signing_time is not None
+        return CaseSignature(
+            agency_id=case.agency_id,
+            case_id=case.id,
+            event_seq=event_seq,
+            purpose="submission",
+            format="jws",
+            signer=self.check.signer,
+            certificate_serial=self.check.certificate_serial,
+            signing_time=self.check.signing_time,
+            timestamp=self.timestamp,
+            sha256=self.sha256,
+            token=self.token,
+        )
+
+
+@dataclass(frozen=True)
 class SubmitResult:
     case: CasePublic
     created: bool  # False when an idempotent retry returned the first result
@@ -120,8 +157,10 @@ class Cases:
         clock: Callable[[], dt.datetime] = utcnow,
         event_handlers: Sequence[CaseEventHandler] = (),
         deadlines: Deadlines | None = None,
+        signatures: SubmissionSignatures | None = None,
     ) -> None:
         self._db = db
+        self._signatures = signatures
         self.deadlines = deadlines or Deadlines(db, timezone=timezone)
         self._due = DueDates(self.deadlines)
         self._event_handlers = list(event_handlers)
@@ -278,12 +317,23 @@ class Cases:
         agency = self._recipient(session, service, command.agency, errors)
         errors.extend(_form_errors(service.form_schema, command.form))
         uploads = self._uploads_for(session, actor, service, command.documents, errors, require_all=True)
+        if command.signature is None and service.signature_required:
+            errors.append(
+                FieldError("signature", "this service takes only signed submissions (ZRU-793 electronic signature)")
+            )
+        if command.signature is not None:
+            for index, (ref, (upload, _)) in enumerate(zip(command.documents, uploads, strict=False)):
+                if ref.sha256 != upload.sha256:
+                    errors.append(
+                        FieldError(f"documents/{index}/sha256", "a signed submission names each document's SHA-256")
+                    )
         if errors:
             raise SubmissionInvalid(
                 f"The submission has {len(errors)} invalid field(s); nothing was filed.", errors=errors
             )
         assert agency is not None
         now = self.clock()
+        signature = self._check_signature(session, actor, command, now) if command.signature is not None else None
         case = self._open_case(
             session,
             agency=agency,
@@ -310,12 +360,36 @@ class Cases:
                 "service_version": service.version,
                 "form_sha256": hashlib.sha256(canonicalize(command.form)).hexdigest(),
                 "documents": [{"sha256": u.sha256, "document_type": t} for u, t in uploads],
+                **({"signature": signature.evidence()} if signature is not None else {}),
             },
         )
+        if signature is not None:
+            session.add(signature.row(case, case.event_count))
         if uploads:
             self._attach(session, case, uploads, actor.account_id, now, case.event_count)
         self._register(session, case, now)
         return case
+
+    def _check_signature(self, session: Session, actor: Actor, command: CaseSubmit, now: dt.datetime) -> _Signed:
+        """Verify the applicant's signature over the submission and timestamp it (ZRU-793: authentic, valid
+        certificate, used for its purpose); refuse the submission otherwise — nothing is filed."""
+        assert command.signature is not None and actor.person_id is not None
+        if self._signatures is None:
+            raise SignatureRejected(
+                "Signed submissions cannot be checked on this installation (no PKI configured).",
+                errors=[FieldError("signature", "no verifier")],
+            )
+        pinfl = identity.get_person(session, actor.person_id).pinfl
+        payload = canonicalize(command.signed_content())
+        check = self._signatures.verify(session, command.signature, pinfl, now, payload)
+        if not check:
+            raise SignatureRejected(
+                f"The signature was refused: {check.detail}",
+                errors=[FieldError("signature", check.reason)],
+                reason=check.reason,
+            )
+        stamped, stamped_at = self._signatures.timestamp(session, command.signature)
+        return _Signed(check, stamped, stamped_at)
 
     def _recipient(
         self, session: Session, service: Service, code: str | None, errors: list[FieldError]
@@ -700,6 +774,11 @@ class Cases:
             LinkedCase(registration_number=number, relation=relation, direction="child")
             for number, relation in children
         ]
+        signatures = session.scalars(
+            sa.select(CaseSignature)
+            .where(CaseSignature.agency_id == case.agency_id, CaseSignature.case_id == case.id)
+            .order_by(CaseSignature.event_seq)
+        ).all()
         return CasePublic(
             registration_number=case.registration_number,
             kind=case.kind,
@@ -719,6 +798,18 @@ class Cases:
             form=case.form,
             documents=[_document_public(d) for d in documents],
             links=links,
+            signatures=[
+                SignaturePublic(
+                    purpose=sig.purpose,
+                    format=sig.format,
+                    signer=sig.signer,
+                    certificate_serial=sig.certificate_serial,
+                    signing_time=sig.signing_time,
+                    timestamp=sig.timestamp,
+                    sha256=sig.sha256,
+                )
+                for sig in signatures
+            ],
         )
 
     # ------------------------------------------------------------------ officer actions

@@ -70,4 +70,5 @@ class Service(Base):
     # The package's own deadline (a policy named after the service), when it declares one.
     deadline: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     assurance_level: Mapped[AssuranceLevel] = mapped_column(enum_type(AssuranceLevel, 16))
+    signature_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -92,6 +92,10 @@ class ServicePackage(BaseModel):
     deadline_policy: str | None = Field(default=None, description="a statutory deadline policy, e.g. zru445-answer")
     deadline: ServiceDeadline | None = Field(default=None, description="the service's own deadline, with its norm")
     assurance_level: AssuranceLevel = AssuranceLevel.substantial
+    signature_required: bool = Field(
+        default=False,
+        description="submissions must carry the applicant's signature (ZRU-793), e.g. services with legal effect",
+    )
 
     @field_validator("form")
     @classmethod

@@ -34,6 +34,7 @@ class ServicePublic(ServiceSummary):
     fee: dict[str, Any]
     deadline_policy: str
     assurance_level: AssuranceLevel
+    signature_required: bool
 
 
 def agency_public(agency: Agency, codes: dict[int, str]) -> AgencyPublic:
@@ -67,4 +68,5 @@ def service_public(service: Service, agency_code: str) -> ServicePublic:
         fee=service.fee,
         deadline_policy=service.deadline_policy,
         assurance_level=service.assurance_level,
+        signature_required=service.signature_required,
     )

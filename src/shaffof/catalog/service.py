@@ -98,6 +98,7 @@ def _service_row(package: ServicePackage, agency_id: int, version: int, content_
         deadline_policy=package.effective_deadline_policy,
         deadline=package.deadline.model_dump(mode="json", exclude_none=True) if package.deadline else None,
         assurance_level=package.assurance_level,
+        signature_required=package.signature_required,
     )
 
 

@@ -274,3 +274,10 @@ def create_staff_account(
     )
     uow.commit()
     return result
+
+
+def get_person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"no person {person_id}")
+    return person

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shaffof.canonical_json import NotCanonicalizable
+from shaffof.cases.interfaces import SignatureCheck
 from shaffof.catalog import service as catalog
 from shaffof.config import DEVELOPMENT_PKI_PASSPHRASE, Settings
 from shaffof.db.base import utcnow
@@ -873,6 +874,13 @@ class Pki:
         with self.db.reading() as session:
             return tsa.respond(request_der, self._tsa_signer(session), now=self.clock())
 
+    def timestamp_jws_in(self, session: Session, token: str) -> tuple[str, dt.datetime]:
+        """Attach an RFC 3161 token to a JWS within ``session`` (e.g. the submission's transaction)."""
+        now = self.clock()
+        parsed = jws.parse(token)
+        stamp = tsa.stamp(jws.timestamp_imprint(parsed.signature_b64), self._tsa_signer(session), now=now)
+        return jws.attach_timestamp(token, stamp), now
+
     def timestamp_jws(self, token: str) -> str:
         """The JWS with an RFC 3161 timestamp over its signature attached (flattened JSON serialization)."""
         parsed = jws.parse(token)
@@ -1100,3 +1108,30 @@ def verification_report(result: VerificationResult) -> VerificationReport:
         revoked_at=result.revoked_at,
         integrity=integrity,
     )
+
+
+@dataclass(frozen=True)
+class PkiSubmissionSignatures:
+    """The PKI's side of :class:`shaffof.cases.interfaces.SubmissionSignatures`."""
+
+    pki: Pki
+
+    def verify(
+        self, session: Session, token: str, expected_pinfl: str, at: dt.datetime, payload: bytes
+    ) -> SignatureCheck:
+        result = verify_submission_jws(
+            self.pki.verification_context(session), token, expected_pinfl, at, expected_payload=payload
+        )
+        if not result:
+            return SignatureCheck(False, result.reason.value, result.detail)
+        return SignatureCheck(
+            True,
+            "",
+            "",
+            signer=result.signer.name,
+            certificate_serial=result.signer.certificate_serial,
+            signing_time=result.signing_time,
+        )
+
+    def timestamp(self, session: Session, token: str) -> tuple[str, dt.datetime]:
+        return self.pki.timestamp_jws_in(session, token)
