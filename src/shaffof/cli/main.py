@@ -34,10 +34,12 @@ def init(
     services_dir: Annotated[Path | None, typer.Option(help="service packages to import")] = None,
     no_services: Annotated[bool, typer.Option("--no-services", help="only migrate the schema")] = False,
 ) -> None:
-    """Create or migrate the database to the latest schema and import the service packages."""
+    """Migrate the database to the latest schema, import the service packages, set up the CA (once)."""
     from shaffof.catalog.errors import CatalogueInvalid
     from shaffof.catalog.service import import_packages
     from shaffof.db import migrate
+    from shaffof.errors import DomainError
+    from shaffof.pki.errors import PkiAlreadyInitialised
     from shaffof.platform import Platform
 
     settings = _settings()
@@ -50,15 +52,23 @@ def init(
     try:
         with platform.db.uow() as uow:
             report = import_packages(uow, services_dir or settings.services_dir)
+        console.print(
+            f"Services: {len(report.services_created)} new, {len(report.services_new_version)} new version(s), "
+            f"{len(report.services_unchanged)} unchanged; agencies: {len(report.agencies_created)} new."
+        )
+        try:  # the certification authority, once (signatures, timestamps, revocation need it)
+            platform.pki.initialise()
+            console.print("Certification authority set up (root and issuing CA, TSA, OCSP responder).")
+        except PkiAlreadyInitialised:
+            pass
     except CatalogueInvalid as error:
         _print_problems([f"{e.path}: {e.message}" for e in error.errors])
         raise typer.Exit(1) from None
+    except DomainError as error:
+        errors.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
     finally:
         platform.db.dispose()
-    console.print(
-        f"Services: {len(report.services_created)} new, {len(report.services_new_version)} new version(s), "
-        f"{len(report.services_unchanged)} unchanged; agencies: {len(report.agencies_created)} new."
-    )
 
 
 @app.command()
