@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     notify_batch_size: int = Field(default=50, ge=1)
     notify_sending_lease_seconds: float = Field(default=300.0, gt=0)
     worker_poll_seconds: float = Field(default=5.0, gt=0)
+    # SLA monitor (deadlines/sla.py): "at risk" below this share of the answer period left; escalation to the
+    # higher body this many days after the deadline. Operational settings, not legal terms.
+    sla_at_risk_share: float = Field(default=0.25, gt=0, lt=1)
+    sla_long_overdue_days: int = Field(default=10, ge=1)
+    sla_interval_seconds: float = Field(default=60.0, gt=0)
     live_heartbeat_seconds: float = Field(default=15.0, gt=0)
 
     # Ledger (issue 8): the Ed25519 log key that signs checkpoints (PKCS#8 PEM; `shaffof ledger keygen`).

@@ -6,16 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shaffof.archive.blobstore import BlobStore
-from shaffof.cases.service import Cases
+from shaffof.cases.service import Cases, SlaReport
 from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.deadlines.service import Deadlines
+from shaffof.deadlines.sla import SlaPolicy
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
 from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
-from shaffof.notify.service import Notifications
+from shaffof.notify.service import Notifications, notify_heads
 from shaffof.pki.service import Pki, PkiSubmissionSignatures
 
 
@@ -33,6 +34,10 @@ class Platform:
     ledger: Ledger
     pki: Pki
 
+    def monitor_sla(self) -> SlaReport:
+        """One pass of the SLA monitor, escalating to heads of bodies through notifications."""
+        return self.cases.monitor_sla(escalate=notify_heads)
+
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Platform:
         db = db or Database(settings.resolved_database_url)
@@ -46,6 +51,10 @@ class Platform:
             max_document_bytes=settings.max_document_bytes,
             deadlines=deadlines,
             signatures=PkiSubmissionSignatures(pki),  # signed submissions are verified by the PKI
+            sla_policy=SlaPolicy(
+                at_risk_share=settings.sla_at_risk_share,
+                long_overdue_after=dt.timedelta(days=settings.sla_long_overdue_days),
+            ),
         )
         deadlines.on_calendar_change(cases.recompute_for_calendar_change)  # due dates move with the calendar
         notifications = Notifications(db, timezone=settings.timezone)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shaffof.catalog.models import ServiceKind
 from shaffof.db.base import Base, JSONValue, enum_type, utcnow
 from shaffof.deadlines.policies import DeadlineKind
+from shaffof.deadlines.sla import SlaState
 
 
 class CaseState(StrEnum):
@@ -56,11 +57,16 @@ class EventKind(StrEnum):
     contested = "contested"
     extended = "extended"  # the answer deadline was extended (ZRU-445 Art. 28(2), 28(3))
     deadline_recomputed = "deadline_recomputed"  # a clock restart or a calendar change moved a deadline
+    sla_changed = "sla_changed"  # on_track / at_risk / overdue / long_overdue (deadlines/sla.py)
+    escalated = "escalated"  # overdue: to the head of the body; long overdue: to the higher body
 
 
 class CaseRelation(StrEnum):
     forwarded_from = "forwarded_from"  # this case was opened when another body forwarded its case here
     review_of = "review_of"  # this case reviews a contested decision
+
+
+OPEN_STATES_SQL = "state IN ('submitted', 'registered', 'in_review', 'info_requested')"
 
 
 class Case(Base):
@@ -72,6 +78,13 @@ class Case(Base):
         sa.Index("ix_cases_queue", "agency_id", "state", "due_at"),
         sa.Index("ix_cases_applicant", "applicant_account_id", "received_at"),
         sa.Index("ix_cases_parent", "parent_agency_id", "parent_case_id"),
+        # The SLA monitor's and the overdue board's index: open cases only, by answer deadline.
+        sa.Index(
+            "ix_cases_open_due",
+            "due_at",
+            sqlite_where=sa.text(OPEN_STATES_SQL),
+            postgresql_where=sa.text(OPEN_STATES_SQL),
+        ),
     )
 
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
@@ -98,6 +111,10 @@ class Case(Base):
     parent_case_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     relation: Mapped[CaseRelation | None] = mapped_column(enum_type(CaseRelation, 24))
     event_count: Mapped[int] = mapped_column(default=0)
+    sla_state: Mapped[SlaState] = mapped_column(
+        enum_type(SlaState, 16), default=SlaState.on_track, server_default=SlaState.on_track.value
+    )
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

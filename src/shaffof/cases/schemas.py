@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shaffof.cases.models import CaseRelation, CaseState, Channel, EventKind, Outcome
 from shaffof.catalog.models import ServiceKind
 from shaffof.deadlines.policies import DeadlineKind
+from shaffof.deadlines.sla import SlaState
 from shaffof.legal import Citation
 
 
@@ -181,6 +182,9 @@ class CasePublic(BaseModel):
     documents: list[DocumentPublic]
     links: list[LinkedCase]
     signatures: list[SignaturePublic] = Field(default_factory=list)
+    sla: SlaState | None = Field(
+        default=None, description="on_track / at_risk / overdue / long_overdue; None once closed"
+    )
 
 
 class CaseSummary(BaseModel):
@@ -192,6 +196,9 @@ class CaseSummary(BaseModel):
     received_at: dt.datetime
     due_at: dt.datetime | None
     assignee: str | None
+    sla: SlaState | None = Field(
+        default=None, description="on_track / at_risk / overdue / long_overdue; None once closed"
+    )
 
 
 class EventPublic(BaseModel):

@@ -12,7 +12,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,9 @@ from shaffof.cases.errors import (
 from shaffof.cases.interfaces import SignatureCheck, SubmissionSignatures
 from shaffof.cases.lifecycle import OPEN_STATES, Action
 from shaffof.cases.models import (
+    OPEN_STATES_SQL,
     Case,
+    CaseDeadline,
     CaseDocument,
     CaseEvent,
     CaseRelation,
@@ -77,6 +79,7 @@ from shaffof.db.uow import UnitOfWork
 from shaffof.deadlines.calendar import LegalCalendar
 from shaffof.deadlines.policies import DeadlineKind, get_policy
 from shaffof.deadlines.service import Deadlines
+from shaffof.deadlines.sla import ESCALATION_LEVEL, SlaPolicy, SlaState
 from shaffof.errors import FieldError
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
@@ -138,6 +141,19 @@ class _Signed:
         )
 
 
+@dataclass
+class SlaReport:
+    checked: int = 0
+    changed: dict[str, int] = field(default_factory=dict)
+    escalated: int = 0
+
+
+class Escalate(Protocol):
+    """Tell the responsible people of ``agency_id`` that a case is overdue; returns how many were told."""
+
+    def __call__(self, session: Session, case: Case, agency_id: int, state: SlaState) -> int: ...
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     case: CasePublic
@@ -158,9 +174,11 @@ class Cases:
         event_handlers: Sequence[CaseEventHandler] = (),
         deadlines: Deadlines | None = None,
         signatures: SubmissionSignatures | None = None,
+        sla_policy: SlaPolicy | None = None,
     ) -> None:
         self._db = db
         self._signatures = signatures
+        self.sla_policy = sla_policy or SlaPolicy()
         self.deadlines = deadlines or Deadlines(db, timezone=timezone)
         self._due = DueDates(self.deadlines)
         self._event_handlers = list(event_handlers)
@@ -737,9 +755,19 @@ class Cases:
                 received_at=c.received_at,
                 due_at=c.due_at,
                 assignee=assignees[c.assignee_account_id].display_name if c.assignee_account_id else None,
+                sla=self._sla_now(c),
             )
             for c in cases
         ]
+
+    def _sla_now(self, case: Case) -> SlaState | None:
+        """The service-level state as of now: computed from the current (possibly extended) deadline, so a
+        reader never waits for the monitor; while information is awaited, the monitor's stored state."""
+        if case.state not in OPEN_STATES or case.due_at is None:
+            return None
+        if case.state is CaseState.info_requested:
+            return case.sla_state
+        return self.sla_policy.state(case.received_at, case.due_at, self.clock())
 
     def _view(self, session: Session, case: Case) -> CasePublic:
         service = session.get(Service, case.service_id)
@@ -797,6 +825,7 @@ class Cases:
             closed_at=case.closed_at,
             form=case.form,
             documents=[_document_public(d) for d in documents],
+            sla=self._sla_now(case),
             links=links,
             signatures=[
                 SignaturePublic(
@@ -1098,6 +1127,100 @@ class Cases:
             if own:
                 unit.commit()
             return view
+
+    # ------------------------------------------------------------------ SLA monitor
+
+    def monitor_sla(
+        self,
+        *,
+        escalate: Escalate | None = None,
+        batch_size: int = 500,
+        longest_period: dt.timedelta = dt.timedelta(days=92),
+    ) -> SlaReport:
+        """Move open cases through on_track → at_risk → overdue → long_overdue as the clock runs; record each
+        change as an event and escalate (overdue: to the head of the body; long overdue: to the higher body).
+
+        Candidates come from the partial index on open cases' deadlines: those due within the at-risk share
+        of the longest period, and those not on track (an extension may have put them back). A case whose
+        clock is stopped keeps its state. Each batch is one transaction.
+        """
+        now = self.clock()
+        horizon = now + longest_period * self.sla_policy.at_risk_share
+        report = SlaReport()
+        with self._db.reading() as session:
+            stopped = (
+                sa.select(CaseDeadline.case_id)
+                .where(
+                    CaseDeadline.agency_id == Case.agency_id,
+                    CaseDeadline.case_id == Case.id,
+                    CaseDeadline.kind == DeadlineKind.answer,
+                    CaseDeadline.clock_stopped_at.is_not(None),
+                )
+                .exists()
+            )
+            keys = session.execute(
+                sa.select(Case.agency_id, Case.id)
+                .where(
+                    sa.text(OPEN_STATES_SQL),
+                    Case.state.in_(OPEN_STATES),
+                    Case.due_at.is_not(None),
+                    sa.or_(Case.due_at < horizon, Case.sla_state != SlaState.on_track),
+                    ~stopped,
+                )
+                .order_by(Case.due_at)
+            ).all()
+        for start in range(0, len(keys), batch_size):
+            with self._db.uow() as uow:
+                session = uow.session
+                for agency_id, case_id in keys[start : start + batch_size]:
+                    case = session.get(Case, (agency_id, case_id), with_for_update=True)
+                    if case is None or case.state not in OPEN_STATES or case.due_at is None:
+                        continue
+                    report.checked += 1
+                    self._apply_sla(session, case, now, escalate, report)
+                uow.commit()
+        return report
+
+    def _apply_sla(
+        self, session: Session, case: Case, now: dt.datetime, escalate: Escalate | None, report: SlaReport
+    ) -> None:
+        assert case.due_at is not None
+        target = self.sla_policy.state(case.received_at, case.due_at, now)
+        if target is case.sla_state:
+            return
+        self._append(
+            session,
+            case,
+            EventKind.sla_changed,
+            case.state,
+            case.state,
+            None,
+            now,
+            data={"from": case.sla_state.value, "to": target.value, "due_at": case.due_at.isoformat()},
+        )
+        case.sla_state = target
+        report.changed[target.value] = report.changed.get(target.value, 0) + 1
+        level = ESCALATION_LEVEL[target]
+        if level <= case.escalation_level:
+            return
+        agency = session.get(Agency, case.agency_id)
+        assert agency is not None
+        to_agency = agency if level == 1 or agency.parent_id is None else session.get(Agency, agency.parent_id)
+        assert to_agency is not None
+        notified = escalate(session, case, to_agency.id, target) if escalate is not None else 0
+        self._append(
+            session,
+            case,
+            EventKind.escalated,
+            case.state,
+            case.state,
+            None,
+            now,
+            reason="ZRU-445 Art. 28: the answer deadline has passed",
+            data={"level": level, "to_agency": to_agency.code, "notified": notified},
+        )
+        case.escalation_level = level
+        report.escalated += 1
 
 
 def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from shaffof.config import Settings
+
+if TYPE_CHECKING:
+    from shaffof.cases.service import SlaReport
 
 app = typer.Typer(help="Shaffof — e-government services platform.", no_args_is_help=True)
 services_app = typer.Typer(help="Service packages: validate and import.", no_args_is_help=True)
@@ -157,7 +160,10 @@ def worker(
 
     from shaffof.db.engine import Database
     from shaffof.notify.worker import OutboxWorker, PassReport
-    from shaffof.observability import configure_logging
+    from shaffof.observability import configure_logging, get_logger
+    from shaffof.platform import Platform
+
+    log = get_logger("shaffof.worker")
 
     settings = _settings()
     configure_logging()
@@ -170,8 +176,10 @@ def worker(
             text += f"; {report.waiting} waiting for a channel to be configured"
         return text + ("; another worker holds the outbox lease (standing by)" if report.standing_by else "")
 
+    platform = Platform.build(settings, db)
     try:
         if once:
+            console.print(f"SLA monitor: {_sla_summary(platform.monitor_sla())}.")
             for channel in outbox.not_ready():
                 errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
             try:
@@ -182,10 +190,38 @@ def worker(
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-        console.print(f"Worker {outbox.worker_id} delivering notifications; Ctrl+C stops it.")
+
+        def monitor() -> None:  # the SLA monitor ticks beside the outbox
+            while True:
+                try:
+                    platform.monitor_sla()
+                except Exception:
+                    log.exception("SLA monitor pass failed")
+                if stop.wait(settings.sla_interval_seconds):
+                    return
+
+        threading.Thread(target=monitor, name="sla-monitor", daemon=True).start()
+        console.print(f"Worker {outbox.worker_id} delivering notifications and monitoring deadlines; Ctrl+C stops it.")
         outbox.run(stop, poll_seconds=settings.worker_poll_seconds)
     finally:
         db.dispose()
+
+
+def _sla_summary(report: SlaReport) -> str:
+    moved = ", ".join(f"{count} → {state}" for state, count in sorted(report.changed.items())) or "no changes"
+    return f"{report.checked} case(s) checked; {moved}; {report.escalated} escalated"
+
+
+@app.command()
+def sla() -> None:
+    """Run the SLA monitor once: move cases to at_risk / overdue / long_overdue and escalate."""
+    from shaffof.platform import Platform
+
+    platform = Platform.build(_settings())
+    try:
+        console.print(f"SLA monitor: {_sla_summary(platform.monitor_sla())}.")
+    finally:
+        platform.db.dispose()
 
 
 @ledger_app.command("sequence")

@@ -23,7 +23,7 @@ from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.db.uow import UnitOfWork
 from shaffof.identity.actor import Actor
-from shaffof.identity.models import Account
+from shaffof.identity.models import Account, Role
 from shaffof.notify.errors import NotificationNotFound
 from shaffof.notify.models import (
     Notification,
@@ -318,3 +318,32 @@ def _agency_name(session: Session, code: Any) -> ParamValue:
     except AgencyNotFound:
         return code
     return {language: str(text) for language, text in name.items()} if isinstance(name, dict) else code
+
+
+SLA_STATE_NAMES: dict[str, dict[str, str]] = {
+    "overdue": {"uz": "muddati o'tgan", "ru": "просрочено", "en": "overdue"},
+    "long_overdue": {"uz": "muddati uzoq o'tgan", "ru": "длительно просрочено", "en": "long overdue"},
+    "at_risk": {"uz": "muddati yaqinlashmoqda", "ru": "срок истекает", "en": "at risk"},
+    "on_track": {"uz": "muddatida", "ru": "в срок", "en": "on track"},
+}
+
+
+def notify_heads(session: Session, case: Case, agency_id: int, state: str) -> int:
+    """The SLA monitor's escalation: a notice to every head of ``agency_id`` (in-app, and e-mail where they
+    have an address); returns how many heads were told."""
+    heads = session.scalars(
+        sa.select(Account.id).where(Account.agency_id == agency_id, Account.role == Role.head, Account.is_active)
+    ).all()
+    for head in heads:
+        enqueue(
+            session,
+            head,
+            "case.escalated",
+            {
+                "number": case.registration_number,
+                "state": SLA_STATE_NAMES.get(state, {"uz": state, "ru": state, "en": state}),
+                "due": case.due_at.isoformat() if case.due_at else "",
+            },
+            link=f"/cases/{case.registration_number}",
+        )
+    return len(heads)

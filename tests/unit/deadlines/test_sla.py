@@ -1,0 +1,54 @@
+"""SLA states follow the clock and the current (possibly extended) deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shaffof.deadlines.sla import SlaPolicy, SlaState
+
+START = dt.datetime(2026, 3, 6, 5, 0, tzinfo=dt.UTC)
+DUE = START + dt.timedelta(days=16)  # 15 days, end of the last day
+POLICY = SlaPolicy(at_risk_share=0.25, long_overdue_after=dt.timedelta(days=10))
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (dt.timedelta(days=1), SlaState.on_track),
+        (dt.timedelta(days=11, hours=23), SlaState.on_track),  # 4 days 1 h left of 16: more than a quarter
+        (dt.timedelta(days=12, hours=1), SlaState.at_risk),  # less than 4 days (a quarter) left
+        (dt.timedelta(days=16), SlaState.at_risk),  # the last instant is still in time
+        (dt.timedelta(days=16, seconds=1), SlaState.overdue),
+        (dt.timedelta(days=26), SlaState.overdue),
+        (dt.timedelta(days=26, seconds=1), SlaState.long_overdue),
+    ],
+)
+def test_states_along_the_answer_period(after: dt.timedelta, expected: SlaState) -> None:
+    assert POLICY.state(START, DUE, START + after) is expected
+
+
+def test_an_extension_takes_an_overdue_case_back_on_track() -> None:
+    now = DUE + dt.timedelta(days=2)
+    assert POLICY.state(START, DUE, now) is SlaState.overdue
+    extended = START + dt.timedelta(days=31)  # ZRU-445 Art. 28(2): up to one month
+    assert POLICY.state(START, extended, now) is SlaState.on_track
+
+
+@pytest.mark.parametrize("share", [0, 1, -0.1, 1.5])
+def test_the_at_risk_share_is_a_fraction(share: float) -> None:
+    with pytest.raises(ValueError, match="fraction"):
+        SlaPolicy(at_risk_share=share)
+
+
+@given(st.integers(min_value=1, max_value=90 * 24), st.integers(min_value=0, max_value=200 * 24))
+def test_states_only_get_worse_as_time_passes(period_hours: int, elapsed_hours: int) -> None:
+    due = START + dt.timedelta(hours=period_hours)
+    order = list(SlaState)
+    earlier = POLICY.state(START, due, START + dt.timedelta(hours=elapsed_hours))
+    later = POLICY.state(START, due, START + dt.timedelta(hours=elapsed_hours + 1))
+    assert order.index(later) >= order.index(earlier)
+    assert POLICY.at_risk_from(START, due) <= due
