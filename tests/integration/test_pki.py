@@ -239,7 +239,7 @@ def test_a_signed_submission_verifies_in_the_transaction_and_on_the_verify_page(
         (b"eyJhbGciOiJub25lIn0.e30.", "unsupported_algorithm"),
         (b"eyJhbGciOiJFUzI1NiJ9.e30.AAAA", "malformed"),
         (b'{"protected": 1}', "malformed"),
-        (b"%PDF-1.7\n", "unsupported_format"),
+        (b"%PDF-1.7\n", "malformed"),  # PDFs have a verifier (PAdES, pki/pdf_verify.py)
         (b"GIF89a", "unsupported_format"),
     ],
 )

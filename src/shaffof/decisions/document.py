@@ -2,7 +2,9 @@
 
 The PDF is what gets PAdES-signed and archived; everything a reader needs to understand the decision is
 on it: the body, the registration number, the parties, the outcome, the reasons, the legal citations.
-Fonts are embedded by WeasyPrint (DejaVu covers Uzbek Latin and Cyrillic).
+Fonts are embedded by WeasyPrint (DejaVu covers Uzbek Latin and Cyrillic). :func:`render` also says where
+the signature block (officer, QR code, "signed electronically") landed, so the visible signature field can
+be placed over it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
         "law": "Huquqiy asos",
         "officer": "Mas'ul xodim",
         "verify": "Imzoni tekshirish",
+        "signed": "Elektron imzo bilan tasdiqlangan.",
         "contest": "Qaror ustidan bir yil ichida yuqori turuvchi organga shikoyat qilish mumkin (ZRU-445, 22-modda).",
         "approved": "Qanoatlantirildi",
         "rejected": "Rad etildi",
@@ -53,6 +56,7 @@ LABELS: dict[str, dict[str, str]] = {
         "law": "Правовое основание",
         "officer": "Ответственный сотрудник",
         "verify": "Проверить подпись",
+        "signed": "Подписано электронной подписью.",
         "contest": "Решение может быть обжаловано в вышестоящий орган в течение года (ЗРУ-445, статья 22).",
         "approved": "Удовлетворено",
         "rejected": "Отказано",
@@ -72,6 +76,7 @@ LABELS: dict[str, dict[str, str]] = {
         "law": "Legal basis",
         "officer": "Responsible officer",
         "verify": "Verify the signature",
+        "signed": "Signed electronically.",
         "contest": "The decision may be contested before the higher body within one year (ZRU-445, Art. 22).",
         "approved": "Approved",
         "rejected": "Rejected",
@@ -115,10 +120,44 @@ def render_html(document: DecisionDocument) -> str:
     )
 
 
-def render_pdf(document: DecisionDocument) -> bytes:
-    """The decision as PDF/A-3b bytes (fonts embedded), ready to be PAdES-signed."""
+SIGNATURE_BLOCK = "signature"  # the id of the template's signature block (officer, QR code)
+_PT_PER_CSS_PX = 0.75  # WeasyPrint lays out in CSS px (1/96 in); PDF user space is in points (1/72 in)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page in PDF points, origin at the bottom left (``page``: 0-based index)."""
+
+    page: int
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+
+
+@dataclass(frozen=True)
+class RenderedDecision:
+    pdf: bytes
+    signature_block: Box | None  # where the signature block is, for a visible signature field
+
+
+def render(document: DecisionDocument) -> RenderedDecision:
+    """The decision as PDF/A-3b bytes (fonts embedded), ready to be PAdES-signed, and its signature block."""
     from weasyprint import HTML  # imported here: it loads Pango, needed only when rendering
 
-    pdf = HTML(string=render_html(document), base_url=str(TEMPLATES)).write_pdf(pdf_variant="pdf/a-3b")
+    laid_out = HTML(string=render_html(document), base_url=str(TEMPLATES)).render()
+    block = None
+    for index, page in enumerate(laid_out.pages):
+        anchor = page.anchors.get(SIGNATURE_BLOCK)
+        if anchor is not None:
+            left, top, right, bottom = (value * _PT_PER_CSS_PX for value in anchor)
+            height = page.height * _PT_PER_CSS_PX
+            block = Box(index, int(left), int(height - bottom), round(right), round(height - top))
+    pdf = laid_out.write_pdf(pdf_variant="pdf/a-3b")
     assert pdf is not None
-    return bytes(pdf)
+    return RenderedDecision(bytes(pdf), block)
+
+
+def render_pdf(document: DecisionDocument) -> bytes:
+    """The decision as PDF/A-3b bytes (fonts embedded), ready to be PAdES-signed."""
+    return render(document).pdf

@@ -53,6 +53,7 @@ from shaffof.pki.errors import (
 from shaffof.pki.interfaces import CertificateStatusSource, KeyStore
 from shaffof.pki.keystore import DatabaseKeyStore
 from shaffof.pki.models import IssuanceStatus, IssuedCertificate, RevocationList, RevocationReason
+from shaffof.pki.pdf_verify import verify_pdf
 from shaffof.pki.profiles import CertificateKind, KeyCustody
 from shaffof.pki.schemas import (
     CertificatePublic,
@@ -1135,3 +1136,6 @@ class PkiSubmissionSignatures:
 
     def timestamp(self, session: Session, token: str) -> tuple[str, dt.datetime]:
         return self.pki.timestamp_jws_in(session, token)
+
+
+DOCUMENT_VERIFIERS["pdf"] = verify_pdf  # PAdES, pki/pdf_verify.py

@@ -8,7 +8,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from shaffof.decisions.document import DecisionDocument, render_html, render_pdf
+from shaffof.decisions.document import DecisionDocument, render, render_html, render_pdf
 from shaffof.legal import Citation
 
 ZRU445 = Citation(law="ZRU-445", article="28", part="1", title="15 kun", url="https://lex.uz/docs/3336171")
@@ -88,3 +88,14 @@ def test_the_qr_code_points_to_the_verification_page() -> None:
     html = render_html(decision())
     assert 'src="data:image/svg+xml' in html
     assert "https://shaffof.example/verify?case=TOSHHOK-2026-000123" in html  # also as the image's text
+
+
+def test_render_says_where_the_signature_block_is_for_a_visible_signature() -> None:
+    rendered = render(decision())
+    assert rendered.pdf.startswith(b"%PDF-")
+    block = rendered.signature_block
+    assert block is not None and block.page == 0
+    width, height = 595, 842  # A4 in points; the block lies within the 18 mm / 20 mm margins
+    assert 45 < block.x1 < block.x2 < width - 45 and 50 < block.y1 < block.y2 < height - 50
+    assert block.y2 - block.y1 > 85  # room for the 30 mm QR code
+    assert "Elektron imzo bilan tasdiqlangan." in pdf_text(rendered.pdf)

@@ -1,0 +1,12 @@
+"""Errors of the decisions domain (mapped to RFC 9457 problems by the web layer)."""
+
+from __future__ import annotations
+
+from shaffof.errors import Forbidden
+
+
+class SignerNotOfAgency(Forbidden):
+    """A decision is signed for the body that takes it: an officer's certificate must name that agency."""
+
+    code = "signer-not-of-agency"
+    title = "The signing certificate is not the deciding body's"
