@@ -11,6 +11,7 @@ from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.deadlines.service import Deadlines
 from shaffof.deadlines.sla import SlaPolicy
+from shaffof.decisions.service import DecisionDocuments
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
 from shaffof.ledger.keys import LogKeySource
@@ -33,6 +34,11 @@ class Platform:
     live: LiveUpdates
     ledger: Ledger
     pki: Pki
+
+    def issue_decisions(self, limit: int = 50) -> int:
+        """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
+        issuer = DecisionDocuments(self.pki, public_url=self.settings.public_url or "", timezone=self.settings.timezone)
+        return self.cases.issue_decision_documents(issuer, limit=limit)
 
     def monitor_sla(self) -> SlaReport:
         """One pass of the SLA monitor, escalating to heads of bodies through notifications."""

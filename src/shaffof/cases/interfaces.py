@@ -8,6 +8,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from shaffof.legal import Citation
+
 
 @dataclass(frozen=True)
 class SignatureCheck:
@@ -37,3 +39,37 @@ class SubmissionSignatures(Protocol):
     def timestamp(self, session: Session, token: str) -> tuple[str, dt.datetime]:
         """The JWS with an RFC 3161 timestamp token attached (what is stored), and the token's time."""
         ...
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What a decision document states, gathered by the cases domain."""
+
+    registration_number: str
+    agency_code: str
+    body: str
+    service: str
+    applicant: str
+    received_at: dt.datetime
+    decided_at: dt.datetime
+    outcome: str
+    reasons: str
+    officer: str
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
+class IssuedDecision:
+    """A rendered and sealed decision (PAdES) with what its signature says."""
+
+    pdf: bytes
+    signer: str
+    certificate_serial: str
+    signing_time: dt.datetime
+    timestamp: dt.datetime | None
+
+
+class DecisionIssuer(Protocol):
+    """Renders and signs decision documents (the decisions domain implements it)."""
+
+    def issue(self, session: Session, facts_: DecisionFacts) -> IssuedDecision: ...

@@ -59,6 +59,7 @@ class EventKind(StrEnum):
     deadline_recomputed = "deadline_recomputed"  # a clock restart or a calendar change moved a deadline
     sla_changed = "sla_changed"  # on_track / at_risk / overdue / long_overdue (deadlines/sla.py)
     escalated = "escalated"  # overdue: to the head of the body; long overdue: to the higher body
+    decision_issued = "decision_issued"  # the sealed decision document (PAdES) was archived
 
 
 class CaseRelation(StrEnum):

@@ -37,7 +37,12 @@ from shaffof.cases.errors import (
     SubmissionInvalid,
     TransitionRefused,
 )
-from shaffof.cases.interfaces import SignatureCheck, SubmissionSignatures
+from shaffof.cases.interfaces import (
+    DecisionFacts,
+    DecisionIssuer,
+    SignatureCheck,
+    SubmissionSignatures,
+)
 from shaffof.cases.lifecycle import OPEN_STATES, Action
 from shaffof.cases.models import (
     OPEN_STATES_SQL,
@@ -1221,6 +1226,118 @@ class Cases:
         )
         case.escalation_level = level
         report.escalated += 1
+
+    # ------------------------------------------------------------------ decision documents
+
+    def issue_decision_documents(self, issuer: DecisionIssuer, *, limit: int = 50) -> int:
+        """Render and seal the decision PDF of decided cases that have none yet; each is archived, attached
+        to its case as the 'decision' document and recorded by a ``decision_issued`` event (hence a ledger
+        leaf and a notice). Rendering runs outside the write transaction; returns how many were issued."""
+        with self._db.reading() as session:
+            has_document = (
+                sa.select(CaseSignature.case_id)
+                .where(
+                    CaseSignature.agency_id == Case.agency_id,
+                    CaseSignature.case_id == Case.id,
+                    CaseSignature.purpose == "decision",
+                )
+                .exists()
+            )
+            pending = session.execute(
+                sa.select(Case.agency_id, Case.id)
+                .where(Case.outcome.is_not(None), Case.decided_at.is_not(None), ~has_document)
+                .order_by(Case.decided_at)
+                .limit(limit)
+            ).all()
+        issued = 0
+        for agency_id, case_id in pending:
+            with self._db.reading() as session:
+                case = session.get(Case, (agency_id, case_id))
+                assert case is not None
+                decision = issuer.issue(session, self._decision_facts(session, case))
+            with self._db.uow() as uow:
+                session = uow.session
+                case = session.get(Case, (agency_id, case_id), with_for_update=True)
+                assert case is not None
+                if session.scalar(
+                    sa.select(CaseSignature.event_seq).where(
+                        CaseSignature.agency_id == agency_id,
+                        CaseSignature.case_id == case_id,
+                        CaseSignature.purpose == "decision",
+                    )
+                ):
+                    continue  # another worker issued it meanwhile
+                blob = self._blobs.put(uow, decision.pdf, "application/pdf")
+                now = self.clock()
+                event = self._append(
+                    session,
+                    case,
+                    EventKind.decision_issued,
+                    case.state,
+                    case.state,
+                    None,
+                    now,
+                    reason="the decision document, sealed by the body (PAdES, timestamped)",
+                    data={
+                        "sha256": blob.sha256,
+                        "signer": decision.signer,
+                        "certificate_serial": decision.certificate_serial,
+                    },
+                )
+                session.add(
+                    CaseDocument(
+                        agency_id=agency_id,
+                        case_id=case_id,
+                        sha256=blob.sha256,
+                        document_type="decision",
+                        filename=f"{case.registration_number}-qaror.pdf",
+                        media_type="application/pdf",
+                        size=len(decision.pdf),
+                        added_at=now,
+                        added_by_account_id=case.decided_by_account_id or case.applicant_account_id,
+                        event_seq=event.seq,
+                    )
+                )
+                session.add(
+                    CaseSignature(
+                        agency_id=agency_id,
+                        case_id=case_id,
+                        event_seq=event.seq,
+                        purpose="decision",
+                        format="pades",
+                        signer=decision.signer,
+                        certificate_serial=decision.certificate_serial,
+                        signing_time=decision.signing_time,
+                        timestamp=decision.timestamp,
+                        sha256=blob.sha256,
+                        token=None,
+                    )
+                )
+                uow.commit()
+                issued += 1
+        return issued
+
+    def _decision_facts(self, session: Session, case: Case) -> DecisionFacts:
+        service = session.get(Service, case.service_id)
+        agency = session.get(Agency, case.agency_id)
+        officer = session.get(Account, case.decided_by_account_id) if case.decided_by_account_id else None
+        assert service is not None and agency is not None and case.outcome is not None and case.decided_at
+        citations = [Citation.model_validate(c) for c in service.legal_basis]
+        if case.outcome is Outcome.left_unconsidered:
+            citations.append(LEFT_UNCONSIDERED_CITATION)
+        return DecisionFacts(
+            registration_number=case.registration_number,
+            agency_code=agency.code,
+            body=agency.name.get("uz", agency.code),
+            service=service.name.get("uz", service.code),
+            applicant=identity.get_person(session, case.applicant_person_id).full_name,
+            received_at=case.received_at,
+            decided_at=case.decided_at,
+            outcome=case.outcome.value,
+            reasons=case.outcome_reason or "",
+            officer=officer.display_name if officer else "",
+            citations=tuple(citations),
+        )
 
 
 def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:

@@ -14,6 +14,7 @@ from shaffof.config import Settings
 
 if TYPE_CHECKING:
     from shaffof.cases.service import SlaReport
+    from shaffof.platform import Platform
 
 app = typer.Typer(help="Shaffof — e-government services platform.", no_args_is_help=True)
 services_app = typer.Typer(help="Service packages: validate and import.", no_args_is_help=True)
@@ -64,6 +65,9 @@ def init(
             console.print("Certification authority set up (root and issuing CA, TSA, OCSP responder).")
         except PkiAlreadyInitialised:
             pass
+        sealed = _ensure_eseals(platform)
+        if sealed:
+            console.print(f"E-seals issued for {len(sealed)} agencies (they seal decision documents).")
     except CatalogueInvalid as error:
         _print_problems([f"{e.path}: {e.message}" for e in error.errors])
         raise typer.Exit(1) from None
@@ -180,6 +184,7 @@ def worker(
     try:
         if once:
             console.print(f"SLA monitor: {_sla_summary(platform.monitor_sla())}.")
+            console.print(f"Decision documents issued: {platform.issue_decisions()}.")
             for channel in outbox.not_ready():
                 errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
             try:
@@ -195,8 +200,9 @@ def worker(
             while True:
                 try:
                     platform.monitor_sla()
+                    platform.issue_decisions()
                 except Exception:
-                    log.exception("SLA monitor pass failed")
+                    log.exception("SLA monitor or decision documents pass failed")
                 if stop.wait(settings.sla_interval_seconds):
                     return
 
@@ -205,6 +211,26 @@ def worker(
         outbox.run(stop, poll_seconds=settings.worker_poll_seconds)
     finally:
         db.dispose()
+
+
+def _ensure_eseals(platform: Platform) -> list[str]:
+    """Every agency gets an e-seal certificate, once: decision documents are sealed with it."""
+    from shaffof.catalog.service import list_agencies
+    from shaffof.pki.errors import CertificateNotFound
+
+    issued = []
+    with platform.db.reading() as session:
+        codes = [agency.code for agency in list_agencies(session)]
+    for code in codes:
+        with platform.db.reading() as session:
+            try:
+                platform.pki.eseal(session, code)
+                continue
+            except CertificateNotFound:
+                pass
+        platform.pki.issue_eseal(None, code)
+        issued.append(code)
+    return issued
 
 
 def _sla_summary(report: SlaReport) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shaffof.errors import Forbidden
+from shaffof.errors import DomainError, Forbidden
 
 
 class SignerNotOfAgency(Forbidden):
@@ -10,3 +10,9 @@ class SignerNotOfAgency(Forbidden):
 
     code = "signer-not-of-agency"
     title = "The signing certificate is not the deciding body's"
+
+
+class DecisionNotVerifiable(DomainError):
+    status = 500
+    code = "decision-not-verifiable"
+    title = "The sealed decision did not verify"

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy.orm import Session
 
+from shaffof.cases.interfaces import DecisionFacts, IssuedDecision
 from shaffof.decisions.document import LABELS, DecisionDocument, render
-from shaffof.decisions.errors import SignerNotOfAgency
+from shaffof.decisions.errors import DecisionNotVerifiable, SignerNotOfAgency
 from shaffof.pki.chain import facts
 
 SIGNATURE_BOX_MARGIN = 6  # points between the signature block's content and the visible field's frame
@@ -62,3 +63,46 @@ def issue_decision_pdf(
         reason=f"{LABELS.get(document.language, LABELS['uz'])['title']} {document.registration_number}",
     )
     return sign_with_platform(pki, session, rendered.pdf, key, field=field)
+
+
+class DecisionDocuments:
+    """Renders and seals decision PDFs for the cases domain (``Cases.issue_decision_documents``).
+
+    Rendering takes a few hundred milliseconds, so it runs outside any write transaction: the worker issues
+    the documents of decided cases shortly after the decision commits.
+    """
+
+    def __init__(self, pki: Pki, *, public_url: str, timezone: str) -> None:
+        self._pki = pki
+        self._public_url = public_url.rstrip("/")
+        self._timezone = timezone
+
+    def issue(self, session: Session, facts_: DecisionFacts) -> IssuedDecision:
+        from shaffof.pki.service import verify_file
+
+        document = DecisionDocument(
+            registration_number=facts_.registration_number,
+            body=facts_.body,
+            service=facts_.service,
+            applicant=facts_.applicant,
+            received_at=facts_.received_at,
+            decided_at=facts_.decided_at,
+            outcome=facts_.outcome,
+            reasons=facts_.reasons,
+            officer=facts_.officer,
+            verify_url=f"{self._public_url}/verify?case={facts_.registration_number}",
+            citations=list(facts_.citations),
+            language="uz",
+            timezone=self._timezone,
+        )
+        pdf = issue_decision_pdf(session, self._pki, document=document, agency_code=facts_.agency_code, signer=None)
+        result = verify_file(pdf, self._pki.verification_context(session), self._pki.clock())
+        if not result:
+            raise DecisionNotVerifiable(f"The sealed decision did not verify: {result.detail}")
+        return IssuedDecision(
+            pdf=pdf,
+            signer=result.signer.name,
+            certificate_serial=result.signer.certificate_serial,
+            signing_time=result.signing_time,
+            timestamp=result.timestamp,
+        )

@@ -70,9 +70,24 @@ def name(common_name: str, **attributes: str) -> x509.Name:
         "user_id": NameOID.USER_ID,
     }
     parts = [x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY)]
-    parts += [x509.NameAttribute(oids[key], value) for key, value in attributes.items() if value]
-    parts.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    parts += [x509.NameAttribute(oids[key], _bounded(value)) for key, value in attributes.items() if value]
+    parts.append(x509.NameAttribute(NameOID.COMMON_NAME, _bounded(common_name)))
     return x509.Name(parts)
+
+
+# RFC 5280 Appendix A upper bounds: ub-common-name, ub-organization-name and ub-organizational-unit-name are 64.
+NAME_UPPER_BOUND = 64
+
+
+def _bounded(value: str) -> str:
+    """Official names of bodies can exceed the X.509 bound (cryptography counts UTF-8 bytes, stricter than
+    the RFC's characters); keep the start and mark the cut."""
+    if len(value.encode()) <= NAME_UPPER_BOUND:
+        return value
+    cut = value
+    while len((cut + "…").encode()) > NAME_UPPER_BOUND:
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
 
 
 def _ski(certificate: x509.Certificate) -> x509.SubjectKeyIdentifier:
