@@ -54,6 +54,11 @@ def test_a_case_runs_late_is_escalated_and_an_extension_brings_it_back(client: T
             sa.select(Notification.account_id).where(Notification.template == "case.escalated")
         ).all()
     assert world.actors["toshhok.head"].account_id in told
+    with platform.db.reading() as session:
+        applicant_told = session.scalars(
+            sa.select(Notification.account_id).where(Notification.template == "case.overdue")
+        ).all()
+    assert set(applicant_told) == {world.actors["alice"].account_id}  # told once, when the answer was late
 
 
 def test_an_extended_deadline_does_not_show_as_overdue(client: TestClient, world: World) -> None:

@@ -191,6 +191,7 @@ class Notifications:
             "decided": self._decided,
             "contested": self._contested,
             **dict.fromkeys(DEADLINE_KINDS, self._deadline_changed),
+            "sla_changed": self._overdue,
         }
 
     # ------------------------------------------------------------------ case events → outbox rows
@@ -259,6 +260,13 @@ class Notifications:
         due = event.data.get("due_at") or case.due_at
         params = self._base(case, event) | {"due": self._local_date(due), "reason": event.reason}
         return "case.deadline_changed", params, case.registration_number
+
+    def _overdue(self, session: Session, case: Case, event: CaseEvent) -> Composed | None:
+        """The applicant learns when the answer is late (and that the body's head has been told)."""
+        if event.data.get("to") != "overdue":
+            return None
+        params = self._base(case, event) | {"due": self._local_date(event.data.get("due_at") or case.due_at)}
+        return "case.overdue", params, case.registration_number
 
     # ------------------------------------------------------------------ the inbox
 

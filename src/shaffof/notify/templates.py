@@ -183,6 +183,23 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "{% if reason %}\nReason: {{ reason }}{% endif %}",
         ),
     },
+    "case.overdue": {
+        "uz": (
+            "Javob muddati o'tdi: {{ number }}",
+            "{{ number }} raqamli murojaatingizga javob muddati ({{ due }}) o'tdi. Murojaat tashkilot rahbari "
+            "nazoratiga olindi (ZRU-445, 28-modda).",
+        ),
+        "ru": (
+            "Срок ответа истёк: {{ number }}",
+            "Срок ответа на ваше обращение {{ number }} ({{ due }}) истёк. Обращение поставлено на контроль "
+            "руководителя органа (ЗРУ-445, статья 28).",
+        ),
+        "en": (
+            "The answer is late: {{ number }}",
+            "The answer to your case {{ number }} was due by {{ due }}. The head of the body has been alerted "
+            "(ZRU-445, Art. 28).",
+        ),
+    },
     # For the staff of a body (the SLA monitor's escalations), not for applicants.
     "case.escalated": {
         "uz": (
