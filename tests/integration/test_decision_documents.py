@@ -67,3 +67,40 @@ def test_the_citizen_receives_a_sealed_decision_that_verifies(client: TestClient
     after = client.post("/api/v1/verify", files={"file": ("qaror.pdf", pdf, "application/pdf")}).json()
     assert after["verdict"] == "valid", after
     assert after["revoked_at"] is not None
+
+
+def test_the_verify_page_gives_one_clear_verdict(client: TestClient, world: World) -> None:
+    platform = world.platform
+    platform.pki.initialise()
+    platform.pki.issue_eseal(None, "YUNUSHOK")
+    alice = token(client, "alice")
+    body = {"service": "appeal-to-hokimiyat", "agency": "YUNUSHOK", "form": APPEAL_FORM}
+    number = client.post("/api/v1/cases", json=body, headers=alice).json()["registration_number"]
+    officer = token(client, "yunushok.officer")
+    client.post(f"/api/v1/officer/cases/{number}/take", headers=officer)
+    client.post(
+        f"/api/v1/officer/cases/{number}/decide",
+        json={"outcome": "rejected", "reason": "Murojaatda ko'rsatilgan holat tasdiqlanmadi"},
+        headers=officer,
+    )
+    platform.issue_decisions()
+    case = client.get(f"/api/v1/cases/{number}", headers=alice).json()
+    sha = next(d["sha256"] for d in case["documents"] if d["document_type"] == "decision")
+    pdf = client.get(f"/api/v1/cases/{number}/documents/{sha}", headers=alice).content
+
+    form = client.get("/verify", params={"case": number, "lang": "en"})  # where the QR code leads
+    assert form.status_code == 200
+    assert 'enctype="multipart/form-data"' in form.text and number in form.text
+    valid = client.post("/verify", data={"lang": "en"}, files={"file": ("qaror.pdf", pdf, "application/pdf")})
+    assert valid.status_code == 200
+    assert 'role="status"' in valid.text and "The signature is valid" in valid.text
+    assert "YUNUSHOK" in valid.text
+    altered = bytearray(pdf)
+    index = altered.index(b"/Type /Page") if b"/Type /Page" in altered else len(altered) // 3
+    altered[index + 1] ^= 0x01
+    tampered = client.post(
+        "/verify", data={"lang": "uz"}, files={"file": ("qaror.pdf", bytes(altered), "application/pdf")}
+    )
+    assert "Imzo haqiqiy emas" in tampered.text
+    missing = client.post("/verify", data={"lang": "ru"})
+    assert missing.status_code == 422 and "Выберите файл" in missing.text and 'aria-invalid="true"' in missing.text
