@@ -1,4 +1,5 @@
-"""``shaffof``: serve, worker, init, demo, services validate|import, ledger sequence|keygen, verify-log."""
+"""``shaffof``: serve, worker, init, demo, services validate|import, ledger sequence|keygen, verify-log,
+export, verify-evidence."""
 
 from __future__ import annotations
 
@@ -355,6 +356,81 @@ def verify_log(
         errors.print(f"[red]The log does not verify[/red] ({counts}).")
         raise typer.Exit(1)
     console.print(f"[green]OK[/green]: {counts} verified.")
+
+
+@app.command("export")
+def export(
+    case_number: Annotated[str, typer.Argument(help="the case's registration number")],
+    out: Annotated[Path | None, typer.Option(help="the ZIP to write (default: <CASE_NUMBER>.zip)")] = None,
+) -> None:
+    """Export a case as an evidence package (ZIP) that `shaffof verify-evidence` checks offline."""
+    from shaffof.archive.evidence import export_case
+    from shaffof.errors import DomainError
+    from shaffof.platform import Platform
+
+    platform = Platform.build(_settings())
+    try:
+        public_key = platform.ledger.public_key()
+        pem = platform.ledger.public_key_pem() if public_key is not None else None
+        package = export_case(platform.db, platform.blobs, case_number, log_public_pem=pem)
+    except DomainError as error:
+        errors.print(f"[red]{error.detail}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.db.dispose()
+    target = out or Path(f"{package.registration_number}.zip")
+    target.write_bytes(package.data)
+    console.print(
+        f"{target}: {package.events} events, {package.documents} documents, {package.signatures} signatures, "
+        f"checkpoint of {package.checkpoint_size} leaves.",
+        highlight=False,
+        markup=False,
+    )
+    if package.unproven_events:
+        errors.print(
+            f"[yellow]{package.unproven_events} event(s) not covered by the latest checkpoint yet; "
+            "export again after the next checkpoint (`shaffof ledger sequence`).[/yellow]"
+        )
+
+
+@app.command("verify-evidence")
+def verify_evidence(
+    file: Annotated[Path, typer.Argument(help="an evidence package (ZIP) from `shaffof export`")],
+    ca: Annotated[Path, typer.Option("--ca", help="the CA certificate (PEM) you trust, e.g. from /pki/ca.pem")],
+    log_key: Annotated[Path, typer.Option("--log-key", help="the log's public key (PEM) you trust")],
+) -> None:
+    """Verify an evidence package offline. Exit 0 valid, 1 any problem (each listed), 2 unreadable input."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from shaffof.archive.evidence_verify import PackageUnreadable
+    from shaffof.archive.evidence_verify import verify_evidence as check
+    from shaffof.pki.chain import TrustAnchors
+
+    try:
+        data, ca_pem = file.read_bytes(), ca.read_bytes()
+        TrustAnchors.from_pem(ca_pem)  # a CA file without a root certificate is refused here, not later
+        key = load_pem_public_key(log_key.read_bytes())
+    except (OSError, ValueError) as error:
+        errors.print(f"Cannot read the package, the CA or the log key: {error}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if not isinstance(key, Ed25519PublicKey):
+        errors.print(f"[red]{log_key} is not an Ed25519 public key.[/red]")
+        raise typer.Exit(2)
+    try:
+        report = check(data, ca_pem=ca_pem, log_key=key)
+    except PackageUnreadable as error:
+        errors.print(f"{file}: {error}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    counts = (
+        f"{report.files} files, {report.events} events, {report.proofs} inclusion proofs against the checkpoint "
+        f"of {report.checkpoint_size} leaves, {report.seals} signatures"
+    )
+    if not report.ok:
+        _print_problems([str(problem) for problem in report.problems])
+        errors.print(f"[red]The evidence package of {report.registration_number} does not verify[/red] ({counts}).")
+        raise typer.Exit(1)
+    console.print(f"[green]OK[/green]: {report.registration_number}: {counts} verified.", highlight=False)
 
 
 def _print_problems(problems: list[str]) -> None:
