@@ -44,7 +44,7 @@ from shaffof.db.engine import Database
 from shaffof.ledger.checkpoints import SignedTreeHead, signed_note, to_millis
 from shaffof.ledger.errors import LeafNotFound
 from shaffof.ledger.models import LedgerCheckpoint
-from shaffof.ledger.records import canonical_bytes, case_event_record, instant
+from shaffof.ledger.records import canonical_bytes, instant, record_of
 from shaffof.ledger.service import Receipt, receipt_for
 
 FORMAT = "shaffof-evidence-package"
@@ -226,19 +226,7 @@ def _events(
     manifest_events: list[dict[str, Any]] = []
     unproven = 0
     for event in events:
-        record = case_event_record(
-            registration_number=case.registration_number,
-            agency_id=event.agency_id,
-            case_id=event.case_id,
-            seq=event.seq,
-            kind=event.kind.value,
-            at=event.at,
-            actor_account_id=event.actor_account_id,
-            state_before=event.state_before.value if event.state_before is not None else None,
-            state_after=event.state_after.value,
-            reason=event.reason,
-            data=event.data,
-        )
+        record = record_of(case.registration_number, event)
         leaf_path, proof_path = event_leaf_path(event.seq), event_proof_path(event.seq)
         files[leaf_path] = canonical_bytes(record)
         try:

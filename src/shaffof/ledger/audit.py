@@ -32,7 +32,7 @@ from shaffof.ledger import merkle
 from shaffof.ledger.checkpoints import checkpoint_body, to_millis, verify_signature
 from shaffof.ledger.keys import public_key_id
 from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerEntry, LedgerNode
-from shaffof.ledger.records import canonical_bytes, case_event_record
+from shaffof.ledger.records import canonical_bytes, record_of
 from shaffof.ledger.store import StoredTree, tree_state
 
 Progress = Callable[[str, int, int], None]
@@ -410,19 +410,7 @@ def audit_case_events(db: Database, report: AuditReport, *, progress: Progress =
             if row.id is None:
                 report.add("no leaf", location, "no leaf: no ledger entry records this event")
             else:
-                record = case_event_record(
-                    registration_number=row.registration_number,
-                    agency_id=row.agency_id,
-                    case_id=row.case_id,
-                    seq=row.seq,
-                    kind=row.kind.value,
-                    at=row.at,
-                    actor_account_id=row.actor_account_id,
-                    state_before=row.state_before.value if row.state_before is not None else None,
-                    state_after=row.state_after.value,
-                    reason=row.reason,
-                    data=row.data,
-                )
+                record = record_of(row.registration_number, row)
                 if merkle.leaf_hash(canonical_bytes(record)) != row.leaf_hash:
                     report.add(
                         "event differs from its leaf",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from enum import Enum
+from typing import Any, Protocol
 
 from shaffof.canonical_json import canonicalize
 
@@ -56,3 +57,54 @@ def case_event_record(
 def canonical_bytes(record: dict[str, Any]) -> bytes:
     """The leaf data: RFC 8785 canonical UTF-8 JSON of the record."""
     return canonicalize(record)
+
+
+class StoredEvent(Protocol):
+    """A case event as stored (a ``CaseEvent`` or a row with the same columns); read-only."""
+
+    @property
+    def agency_id(self) -> int: ...
+
+    @property
+    def case_id(self) -> uuid.UUID: ...
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def kind(self) -> Enum: ...
+
+    @property
+    def at(self) -> dt.datetime: ...
+
+    @property
+    def actor_account_id(self) -> int | None: ...
+
+    @property
+    def state_before(self) -> Enum | None: ...
+
+    @property
+    def state_after(self) -> Enum: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def record_of(registration_number: str, event: StoredEvent) -> dict[str, Any]:
+    """The ledger's record of a stored case event: one mapping for the writer, the auditor and the export."""
+    return case_event_record(
+        registration_number=registration_number,
+        agency_id=event.agency_id,
+        case_id=event.case_id,
+        seq=event.seq,
+        kind=str(event.kind.value),
+        at=event.at,
+        actor_account_id=event.actor_account_id,
+        state_before=str(event.state_before.value) if event.state_before is not None else None,
+        state_after=str(event.state_after.value),
+        reason=event.reason,
+        data=event.data,
+    )

@@ -33,7 +33,7 @@ from shaffof.ledger.errors import (
 )
 from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerEntry
-from shaffof.ledger.records import canonical_bytes, case_event_record
+from shaffof.ledger.records import canonical_bytes, record_of
 from shaffof.ledger.schemas import (
     CaseReceipt,
     CheckpointPublic,
@@ -151,19 +151,7 @@ class Ledger:
 
     def record_case_event(self, session: Session, case: Case, event: CaseEvent) -> None:
         """The case event handler: the event's leaf joins the event's own transaction."""
-        record = case_event_record(
-            registration_number=case.registration_number,
-            agency_id=event.agency_id,
-            case_id=event.case_id,
-            seq=event.seq,
-            kind=event.kind.value,
-            at=event.at,
-            actor_account_id=event.actor_account_id,
-            state_before=event.state_before.value if event.state_before is not None else None,
-            state_after=event.state_after.value,
-            reason=event.reason,
-            data=event.data,
-        )
+        record = record_of(case.registration_number, event)
         leaf = NewLeaf(
             leaf_hash=merkle.leaf_hash(canonical_bytes(record)),
             kind=LeafKind.case_event,
