@@ -49,6 +49,7 @@ from shaffof.pki.errors import (
     PkiPassphraseRefused,
     RenewalRefused,
     RevocationRefused,
+    SigningNotAllowed,
 )
 from shaffof.pki.interfaces import CertificateStatusSource, KeyStore
 from shaffof.pki.keystore import DatabaseKeyStore
@@ -905,7 +906,7 @@ class Pki:
             sa.select(IssuedCertificate)
             .where(
                 IssuedCertificate.account_id == account_id,
-                IssuedCertificate.kind == CertificateKind.citizen,
+                IssuedCertificate.kind.in_((CertificateKind.citizen, CertificateKind.officer)),
                 IssuedCertificate.custody == KeyCustody.platform,
                 IssuedCertificate.status == IssuanceStatus.active,
                 IssuedCertificate.not_before <= now,
@@ -916,8 +917,9 @@ class Pki:
         )
 
     def create_cloud_key(self, actor: Actor, totp: str) -> CertificatePublic:
-        """Generate a key the platform keeps sealed, and certify it for the citizen (after a TOTP step-up)."""
-        policy.ensure_cloud_signer(actor)
+        """Generate a key the platform keeps sealed, and certify it for the citizen or officer (after a TOTP
+        step-up)."""
+        kind = policy.ensure_cloud_signer(actor)
         now = self.clock()
         keys = self._keys()
         with self.db.uow() as uow:
@@ -935,7 +937,7 @@ class Pki:
                 session,
                 actor.account_id,
                 actor.person_id,
-                CertificateKind.citizen,
+                kind,
                 public_key,
                 now,
                 custody=KeyCustody.platform,
@@ -969,6 +971,31 @@ class Pki:
             uow.commit()  # the spent code
         log.info("cloud signature made", serial=row.serial, account_id=actor.account_id)
         return CloudSignature(jws=token, certificate_serial=row.serial, signing_time=now.replace(microsecond=0))
+
+    def decision_key(self, actor: Actor, totp: str) -> Callable[[Session], PlatformKey]:
+        """The officer's own cloud key for signing one decision (ZRU-793: a key kept by the platform is used
+        only after a second factor, for each act): spends a fresh TOTP code now and returns the loader of the key
+        within the session that signs. The deciding body is checked against the certificate when signing."""
+        if policy.ensure_cloud_signer(actor) is not CertificateKind.officer:
+            raise SigningNotAllowed("Decisions are signed by an officer of the deciding body.")
+        now = self.clock()
+        with self.db.uow() as uow:
+            stepup.use_code(uow, self.sealer(), actor.account_id, totp, now)
+            row = self._active_cloud_key(uow.session, actor.account_id, now)
+            if row is None or row.key_label is None:
+                raise CloudKeyNotFound("You have no valid cloud key: POST /api/v1/pki/cloud-keys creates one.")
+            serial = row.serial
+            uow.commit()  # the spent code
+        log.info("decision signing key unlocked", serial=serial, account_id=actor.account_id)
+
+        def load(session: Session) -> PlatformKey:
+            stored = self._row(session, serial)
+            assert stored.key_label is not None
+            certificate = x509.load_der_x509_certificate(stored.der)
+            issuing = self.hierarchy(session).issuing.certificate
+            return PlatformKey(certificate, (certificate, issuing), StoreKey(self._keys(), session, stored.key_label))
+
+        return load
 
     # ------------------------------------------------------------------ verification
 
