@@ -1007,9 +1007,10 @@ class Cases:
         signer: DecisionIssuer | None = None,
         uow: UnitOfWork | None = None,
     ) -> CasePublic:
-        """Decide the case. With ``signer`` (the officer's own key, ZRU-793 Art. 5–6) the decision document is
-        rendered and signed first and stored with the decision in one transaction — refused together; without
-        one the worker seals the document with the body's e-seal afterwards (docs/decisions/0004)."""
+        """Decide the case. With ``signer`` (the officer's own key: ZRU-793 makes it equal to a handwritten
+        signature) the decision document is rendered and signed first, and stored with the decision in one
+        transaction — refused together; without one the worker seals the document with the body's e-seal
+        afterwards (docs/decisions/0004)."""
         decided_at = self.clock()
         signed = (
             self._sign_decision(actor, registration_number, outcome, reason, decided_at, signer)
