@@ -291,7 +291,7 @@ class Archive:
                         sorted({(r.agency_id, r.case_id) for refs in rows.values() for r in refs})
                     ),
                 )
-            ).tuples()
+            ).all()
         )
         for sha256 in digests:
             if sha256 in disposed or sha256 not in blobs:
