@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.serialization import Encoding
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -320,3 +321,24 @@ def test_the_archive_commands(archived: Archived, settings: Settings, database: 
 
 def world_unchanged(archived: Archived) -> bool:
     return archived.world.platform.blobs.path(archived.old_sha256).exists()
+
+
+def test_the_evidence_package_of_a_disposed_case_lists_the_tombstone_and_still_verifies(archived: Archived) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from shaffof.archive.evidence import export_case
+    from shaffof.archive.evidence_verify import verify_evidence
+
+    platform = archived.world.platform
+    platform.pki.initialise()
+    platform.archive.dispose(archived.archivist, AUTHORITY)
+    platform.ledger.sequence()
+    package = export_case(platform.db, platform.blobs, archived.old, log_public_pem=platform.ledger.public_key_pem())
+    assert package.documents == 1
+    root, _ = platform.pki.ca_certificates()
+    key = load_pem_public_key(platform.ledger.public_key_pem().encode())
+    assert isinstance(key, Ed25519PublicKey)
+    report = verify_evidence(package.data, ca_pem=root.public_bytes(Encoding.PEM), log_key=key)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.disposed == 1 and report.timestamps >= 1

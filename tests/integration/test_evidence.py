@@ -8,6 +8,7 @@ import base64
 import hashlib
 import io
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def decided_case(client: TestClient, world: World) -> str:
     created = client.post("/api/v1/cases", json=body, headers=alice)
     assert created.status_code == 201, created.text
     number: str = created.json()["registration_number"]
+    platform.ledger.sequence()  # the submission receipt's checkpoint, before the case goes on
     officer = token(client, "yunushok.officer")
     assert client.post(f"/api/v1/officer/cases/{number}/take", headers=officer).status_code == 200
     decided = client.post(
@@ -137,9 +139,37 @@ def test_the_package_of_a_decided_case_holds_its_evidence_and_verifies_offline(
         path = [base64.b64decode(p) for p in receipt["inclusion"]["audit_path"]]
         assert rfc9162.verify_inclusion(leaf, receipt["leaf_index"], int(size), path, base64.b64decode(root))
 
+    # The checkpoint's RFC 3161 token is over its signed note: openssl checks it with the CA alone.
+    assert manifest["ledger"]["checkpoint"]["timestamp_token"] == "ledger/checkpoint.tsr"
+    (tmp_path / "checkpoint.note").write_bytes(files["ledger/checkpoint.note"])
+    (tmp_path / "checkpoint.tsr").write_bytes(files["ledger/checkpoint.tsr"])
+    stamped = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", str(tmp_path / "checkpoint.note"),
+         "-in", str(tmp_path / "checkpoint.tsr"), "-token_in", "-CAfile", str(tmp_path / "ca.pem")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert stamped.returncode == 0 and "Verification: OK" in stamped.stdout, stamped.stderr
+    # The first checkpoint that covered the case (its submission receipt's) and the proof that the package's
+    # checkpoint extends it, checked by the independent verifier.
+    first = manifest["ledger"]["first_checkpoint"]
+    key.verify(files[first["signature"]], files[first["text"]])
+    receipt = json.loads(files[manifest["events"][0]["proof"]])
+    assert receipt["leaf_index"] < first["tree_size"] <= int(size)
+    proof = json.loads(files[first["consistency"]])
+    assert (proof["first"], proof["second"]) == (first["tree_size"], int(size))
+    assert proof["first"] < proof["second"]
+    assert rfc9162.verify_consistency(
+        proof["first"],
+        proof["second"],
+        base64.b64decode(first["root_hash"]),
+        base64.b64decode(root),
+        [base64.b64decode(p) for p in proof["consistency"]],
+    )
+
     report = verify_evidence(target.read_bytes(), ca_pem=ca_pem, log_key=key)
     assert report.ok, [str(p) for p in report.problems]
     assert report.events == len(manifest["events"]) == report.proofs and report.seals == 1
+    assert report.timestamps >= 1 and report.consistency
 
     verified = runner.invoke(
         cli,
@@ -193,10 +223,30 @@ def test_a_changed_document_leaf_checkpoint_signature_or_timeline_is_found_where
     report = verify_evidence(rezip(files), ca_pem=ca_pem, log_key=key)
     assert locations(report) == {f"manifest.json events[{position}].reason"}, [str(p) for p in report.problems]
 
-    # Another log's key: the checkpoint is not the platform's.
+    # Another log's key: neither checkpoint is the platform's (nor are the notes the tokens stamp).
     other = Ed25519PrivateKey.generate().public_key()
     report = verify_evidence(package, ca_pem=ca_pem, log_key=other)
-    assert locations(report) == {"ledger/checkpoint.sig"}
+    assert {"ledger/checkpoint.sig", "ledger/first-checkpoint.sig", "ledger/checkpoint.tsr"} <= locations(report)
+    assert locations(report) <= {"ledger/checkpoint.sig", "ledger/first-checkpoint.sig"} | {
+        "ledger/checkpoint.tsr",
+        "ledger/first-checkpoint.tsr",
+    }
+
+    # One byte of the checkpoint's timestamp token.
+    report = verify_evidence(with_byte_changed(package, "ledger/checkpoint.tsr", -5), ca_pem=ca_pem, log_key=key)
+    assert locations(report) == {"ledger/checkpoint.tsr"}, [str(p) for p in report.problems]
+
+    # A consistency proof that does not lead from the first checkpoint to the package's.
+    files = entries(package)
+    proof = json.loads(files["ledger/consistency.json"])
+    proof["consistency"][0] = base64.b64encode(bytes(32)).decode()
+    files["ledger/consistency.json"] = json.dumps(proof).encode()
+    changed = json.loads(files["manifest.json"])
+    changed["files"]["ledger/consistency.json"] = hashlib.sha256(files["ledger/consistency.json"]).hexdigest()
+    files["manifest.json"] = json.dumps(changed).encode()
+    report = verify_evidence(rezip(files), ca_pem=ca_pem, log_key=key)
+    assert locations(report) == {"ledger/consistency.json"}, [str(p) for p in report.problems]
+    assert "not an extension of the first checkpoint" in report.problems[0].problem
 
     # The console says where and exits 1.
     tampered = tmp_path / "tampered.zip"

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
@@ -275,12 +276,15 @@ def _stamp_newest(db: Database, log_key: LogKey, timestamper: CheckpointTimestam
         stamp = timestamper.stamp(signed_note(head, log_key.public_raw).encode())
     except TimestampUnavailable as error:
         return str(error)
-    with db.uow() as uow:
-        if uow.session.get(LedgerCheckpointTimestamp, checkpoint_id) is None:  # another sequencer may have
-            uow.session.add(
-                LedgerCheckpointTimestamp(checkpoint_id=checkpoint_id, token=stamp.token, gen_time=stamp.gen_time)
-            )
-            uow.commit()
+    with db.uow() as uow:  # another sequencer may have stamped it meanwhile: the first token stays
+        dialect = uow.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        uow.session.execute(
+            insert(LedgerCheckpointTimestamp)
+            .values(checkpoint_id=checkpoint_id, token=stamp.token, gen_time=stamp.gen_time, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["checkpoint_id"])
+        )
+        uow.commit()
     return None
 
 
