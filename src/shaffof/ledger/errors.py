@@ -53,3 +53,8 @@ class LedgerUnavailable(DomainError):
 
 class TimestampUnavailable(Exception):
     """The time-stamping authority did not give a token (the checkpoint stays unstamped until it does)."""
+
+
+class ReceiptInvalid(InvalidInput):
+    code = "receipt-invalid"
+    title = "The receipt cannot be read"

@@ -34,6 +34,7 @@ from shaffof.ledger.errors import (
 from shaffof.ledger.faults import CommitmentGuard
 from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerCheckpointTimestamp, LedgerEntry
+from shaffof.ledger.receipts import PastedReceipt, ReceiptVerdict
 from shaffof.ledger.records import canonical_bytes, domain_record, record_of
 from shaffof.ledger.schemas import (
     CaseReceipt,
@@ -327,6 +328,47 @@ class Ledger:
             _check_size(tree_state(session).tree_size, second, "second")
             proof = merkle.consistency_proof(first, second, StoredTree(session))
         return ConsistencyProofPublic(first=first, second=second, consistency=[b64(p) for p in proof])
+
+    def verify_receipt(self, receipt: PastedReceipt) -> ReceiptVerdict:
+        """Check a receipt against the latest checkpoint, as anyone can offline: the inclusion proof leads to
+        the root of its tree size, and that tree is a prefix of the checkpoint's (consistency proof)."""
+        with self._db.reading() as session:
+            latest = _latest(session)
+            if latest is None:
+                raise NoCheckpointYet("The log has not signed a checkpoint yet; try again in a few seconds.")
+            stamp = _stamp_of(session, latest)
+            nodes = StoredTree(session)
+            consistency: list[bytes] = []
+            linked: merkle.VerificationSuccess | merkle.VerificationFailure = merkle.VerificationSuccess()
+            if receipt.tree_size > latest.tree_size:
+                valid, reason = (
+                    False,
+                    f"the proof is for {receipt.tree_size} leaves; the checkpoint has {latest.tree_size}",
+                )
+            else:
+                root = latest.root_hash
+                if receipt.tree_size < latest.tree_size:
+                    root = merkle.tree_root(receipt.tree_size, nodes)
+                    consistency = merkle.consistency_proof(receipt.tree_size, latest.tree_size, nodes)
+                    linked = merkle.verify_consistency(
+                        receipt.tree_size, latest.tree_size, root, latest.root_hash, consistency
+                    )
+                verdict = merkle.verify_inclusion(
+                    receipt.leaf_hash, receipt.leaf_index, receipt.tree_size, receipt.audit_path, root
+                )
+                valid = bool(verdict) and bool(linked)
+                reason = "included" if valid else str(verdict if not verdict else linked)
+        return ReceiptVerdict(
+            valid=valid,
+            reason=reason,
+            leaf_index=receipt.leaf_index,
+            tree_size=receipt.tree_size,
+            checkpoint_size=latest.tree_size,
+            checkpoint_root=b64(latest.root_hash),
+            checkpoint_time=latest.timestamp,
+            timestamped_at=stamp.gen_time if stamp is not None else None,
+            consistency_hashes=len(consistency),
+        )
 
     def case_receipt(self, actor: Actor, registration_number: str) -> CaseReceipt:
         """The leaves of a case's events and their inclusion proofs against the latest checkpoint, for

@@ -22,6 +22,7 @@ from shaffof.platform import Platform
 from shaffof.web import problems
 from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer
 from shaffof.web.ui import deadlines as deadline_views
+from shaffof.web.ui import transparency as transparency_views
 from shaffof.web.ui import verify as verify_views
 from shaffof.web.ui import views
 
@@ -92,5 +93,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(views.router)
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
+    app.include_router(transparency_views.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app
