@@ -7,6 +7,10 @@ when, why (the class, its period and its ground), by whose authority (the approv
 — and the tombstone's own ledger leaf; the file is removed only after that commits. So the tree still
 verifies (the case events naming the digest keep their leaves), ``shaffof verify-log`` accepts the missing
 file because of its tombstone, and a file missing *without* a tombstone is still reported.
+
+The archive reads the cases domain's tables (documents, closing time, staged uploads) directly and only to
+read, as verify-log does: the cases service has no operation that lists every record holding a content, and
+the retention rule must see the rows themselves. It writes only its own tables and the ledger's leaf.
 """
 
 from __future__ import annotations

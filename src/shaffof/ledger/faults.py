@@ -36,10 +36,11 @@ class CommitmentGuard:
         self._read_at = -CACHE_SECONDS
         self._failing: tuple[dt.datetime, str] | None = None
 
-    def failing(self, session: Session) -> tuple[dt.datetime, str] | None:
-        """Since when and why the log cannot commit (None while it can), read at most once a second."""
+    def failing(self, session: Session, *, fresh: bool = False) -> tuple[dt.datetime, str] | None:
+        """Since when and why the log cannot commit (None while it can), read at most once a second
+        unless ``fresh``."""
         with self._lock:
-            if time.monotonic() - self._read_at < CACHE_SECONDS:
+            if not fresh and time.monotonic() - self._read_at < CACHE_SECONDS:
                 return self._failing
         row = (
             session.connection()

@@ -244,7 +244,7 @@ class Ledger:
         with self._db.reading() as session:
             state = tree_state(session)
             latest = _latest(session)
-            failing = self.guard.failing(session)
+            failing = self.guard.failing(session, fresh=True)
             stamped = latest is not None and _stamp_of(session, latest) is not None
         problem = self._keys.problem if self._keys.get() is None else None
         age = (self.clock() - latest.timestamp).total_seconds() if latest else None
