@@ -12,6 +12,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, load_pem_public_key
 from fastapi.testclient import TestClient
@@ -19,10 +20,12 @@ from typer.testing import CliRunner
 
 from shaffof.archive.evidence import export_case
 from shaffof.archive.evidence_verify import EvidenceReport, verify_evidence
+from shaffof.cases.models import Case, CaseState
 from shaffof.cli.main import app as cli
 from shaffof.db.engine import Database
+from shaffof.ledger.keys import development_key_path, read_key_file
 from shaffof.platform import Platform
-from tests.conftest import TEST_SECRET
+from tests.conftest import SERVICES, TEST_SECRET
 from tests.factories import APPEAL_FORM, PDF, World, token
 from tests.unit.ledger import rfc9162
 
@@ -260,3 +263,37 @@ def test_a_changed_document_leaf_checkpoint_signature_or_timeline_is_found_where
     )
     assert result.exit_code == 1, result.output
     assert f"{decided['leaf']}: the leaf data does not hash to its leaf hash" in result.output
+
+
+def test_the_evidence_package_of_a_demo_case_verifies_offline(database: Database, tmp_path: Path) -> None:
+    """Issue 8's "done when": `shaffof init`, `shaffof demo`, the sequencer, then any demo case exported
+    verifies with nothing but the CA certificate and the log's public key."""
+    env = {
+        **cli_env(database, tmp_path),
+        "SHAFFOF_SERVICES_DIR": str(SERVICES),
+        "SHAFFOF_ARGON2_TIME_COST": "1",
+        "SHAFFOF_ARGON2_MEMORY_KIB": "8192",
+    }
+    runner = CliRunner()
+    for command in (["init"], ["demo", "--scale", "0.01"], ["ledger", "sequence"]):
+        result = runner.invoke(cli, command, env=env)
+        assert result.exit_code == 0, (command, result.output)
+    with database.reading() as session:
+        number = session.scalars(
+            sa.select(Case.registration_number).where(Case.state == CaseState.closed).limit(1)
+        ).one()
+    assert runner.invoke(cli, ["export", number, "--out", str(tmp_path / "demo.zip")], env=env).exit_code == 0
+    ca = runner.invoke(cli, ["pki", "ca"], env=env)
+    assert ca.exit_code == 0 and "BEGIN CERTIFICATE" in ca.stdout, ca.output
+    (tmp_path / "ca.pem").write_text(ca.stdout)
+    log_key = read_key_file(development_key_path(tmp_path / "var"))  # the log key the platform signs with
+    (tmp_path / "log.pub").write_text(log_key.public_pem)
+    verified = runner.invoke(
+        cli,
+        ["verify-evidence", str(tmp_path / "demo.zip"), "--ca", str(tmp_path / "ca.pem"), "--log-key",
+         str(tmp_path / "log.pub")],
+        env=env,
+    )  # fmt: skip
+    assert verified.exit_code == 0, verified.output
+    assert f"OK: {number}" in verified.output and "0 checkpoint timestamps" not in verified.output
+    assert "checkpoint timestamps" in verified.output

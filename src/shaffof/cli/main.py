@@ -442,7 +442,9 @@ def verify_evidence(
         raise typer.Exit(2) from None
     counts = (
         f"{report.files} files, {report.events} events, {report.proofs} inclusion proofs against the checkpoint "
-        f"of {report.checkpoint_size} leaves, {report.seals} signatures"
+        f"of {report.checkpoint_size} leaves, {report.seals} signatures, {report.timestamps} checkpoint timestamps"
+        + (", consistency with the first checkpoint" if report.consistency else "")
+        + (f", {report.disposed} disposed documents (tombstones)" if report.disposed else "")
     )
     if not report.ok:
         _print_problems([str(problem) for problem in report.problems])
