@@ -83,7 +83,13 @@ class Platform:
             else None,
         )
         cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
-        archive = Archive(db, blobs, ledger, schedule=load_schedule(settings.archive_retention_file))
+        archive = Archive(
+            db,
+            blobs,
+            ledger,
+            schedule=load_schedule(settings.archive_retention_file),
+            schedule_source=settings.archive_retention_file,
+        )
         return cls(
             settings=settings,
             db=db,
