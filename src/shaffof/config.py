@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     ledger_key_file: Path | None = None
     ledger_origin: str = Field(default="shaffof.localhost/ledger", pattern=r"^[^\s+]+$")
     ledger_sequencer_interval_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    # Checkpoints are timestamped by the platform TSA (RFC 3161). If the log cannot sign or timestamp for longer
+    # than this, new work is refused with 503 (X-Road's acceptable timestamp failure period, same default;
+    # 0 never refuses). docs/ledger.md, "Faults".
+    ledger_timestamps: bool = True
+    ledger_acceptable_failure_seconds: float = Field(default=14_400, ge=0)
+    # The archive's retention schedule (archive/retention.yaml when unset): classes, periods and their ground.
+    archive_retention_file: Path | None = None
 
     # PKI (issue 3): CA, TSA, OCSP, e-seal and cloud keys are sealed under this passphrase (docs/pki.md). The
     # development default is warned about on every start and refused in production (PKI operations answer 503).

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from shaffof.archive.blobstore import BlobStore
+from shaffof.archive.retention import load_schedule
+from shaffof.archive.service import Archive
 from shaffof.cases.service import Cases, SlaReport
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -19,6 +21,7 @@ from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
 from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
+from shaffof.ledger.timestamps import PkiTimestamps
 from shaffof.live.service import LiveUpdates
 from shaffof.notify.service import Notifications, notify_heads
 from shaffof.pki.service import Pki, PkiSubmissionSignatures, PlatformKey
@@ -37,6 +40,7 @@ class Platform:
     live: LiveUpdates
     ledger: Ledger
     pki: Pki
+    archive: Archive
 
     def decision_documents(self, signer: Callable[[Session], PlatformKey] | None = None) -> DecisionDocuments:
         """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
@@ -76,8 +80,24 @@ class Platform:
         live = LiveUpdates(db, cases, heartbeat_seconds=settings.live_heartbeat_seconds)
         cases.add_event_handler(live.on_case_event)  # live signals, sent after the commit
         log_key = LogKeySource(settings.ledger_key_file, settings.data_dir, production=settings.is_production)
-        ledger = Ledger(db, keys=log_key, origin=settings.ledger_origin, cases=cases)
+        ledger = Ledger(
+            db,
+            keys=log_key,
+            origin=settings.ledger_origin,
+            cases=cases,
+            timestamper=PkiTimestamps(pki) if settings.ledger_timestamps else None,
+            acceptable_failure=dt.timedelta(seconds=settings.ledger_acceptable_failure_seconds)
+            if settings.ledger_acceptable_failure_seconds
+            else None,
+        )
         cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
+        archive = Archive(
+            db,
+            blobs,
+            ledger,
+            schedule=load_schedule(settings.archive_retention_file),
+            schedule_source=settings.archive_retention_file,
+        )
         return cls(
             settings=settings,
             db=db,
@@ -95,4 +115,5 @@ class Platform:
             live=live,
             ledger=ledger,
             pki=pki,
+            archive=archive,
         )

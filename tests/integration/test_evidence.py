@@ -8,9 +8,11 @@ import base64
 import hashlib
 import io
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, load_pem_public_key
 from fastapi.testclient import TestClient
@@ -18,10 +20,12 @@ from typer.testing import CliRunner
 
 from shaffof.archive.evidence import export_case
 from shaffof.archive.evidence_verify import EvidenceReport, verify_evidence
+from shaffof.cases.models import Case, CaseState
 from shaffof.cli.main import app as cli
 from shaffof.db.engine import Database
+from shaffof.ledger.keys import development_key_path, read_key_file
 from shaffof.platform import Platform
-from tests.conftest import TEST_SECRET
+from tests.conftest import SERVICES, TEST_SECRET
 from tests.factories import APPEAL_FORM, PDF, World, token
 from tests.unit.ledger import rfc9162
 
@@ -42,6 +46,7 @@ def decided_case(client: TestClient, world: World) -> str:
     created = client.post("/api/v1/cases", json=body, headers=alice)
     assert created.status_code == 201, created.text
     number: str = created.json()["registration_number"]
+    platform.ledger.sequence()  # the submission receipt's checkpoint, before the case goes on
     officer = token(client, "yunushok.officer")
     assert client.post(f"/api/v1/officer/cases/{number}/take", headers=officer).status_code == 200
     decided = client.post(
@@ -137,9 +142,37 @@ def test_the_package_of_a_decided_case_holds_its_evidence_and_verifies_offline(
         path = [base64.b64decode(p) for p in receipt["inclusion"]["audit_path"]]
         assert rfc9162.verify_inclusion(leaf, receipt["leaf_index"], int(size), path, base64.b64decode(root))
 
+    # The checkpoint's RFC 3161 token is over its signed note: openssl checks it with the CA alone.
+    assert manifest["ledger"]["checkpoint"]["timestamp_token"] == "ledger/checkpoint.tsr"
+    (tmp_path / "checkpoint.note").write_bytes(files["ledger/checkpoint.note"])
+    (tmp_path / "checkpoint.tsr").write_bytes(files["ledger/checkpoint.tsr"])
+    stamped = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", str(tmp_path / "checkpoint.note"),
+         "-in", str(tmp_path / "checkpoint.tsr"), "-token_in", "-CAfile", str(tmp_path / "ca.pem")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert stamped.returncode == 0 and "Verification: OK" in stamped.stdout, stamped.stderr
+    # The first checkpoint that covered the case (its submission receipt's) and the proof that the package's
+    # checkpoint extends it, checked by the independent verifier.
+    first = manifest["ledger"]["first_checkpoint"]
+    key.verify(files[first["signature"]], files[first["text"]])
+    receipt = json.loads(files[manifest["events"][0]["proof"]])
+    assert receipt["leaf_index"] < first["tree_size"] <= int(size)
+    proof = json.loads(files[first["consistency"]])
+    assert (proof["first"], proof["second"]) == (first["tree_size"], int(size))
+    assert proof["first"] < proof["second"]
+    assert rfc9162.verify_consistency(
+        proof["first"],
+        proof["second"],
+        base64.b64decode(first["root_hash"]),
+        base64.b64decode(root),
+        [base64.b64decode(p) for p in proof["consistency"]],
+    )
+
     report = verify_evidence(target.read_bytes(), ca_pem=ca_pem, log_key=key)
     assert report.ok, [str(p) for p in report.problems]
     assert report.events == len(manifest["events"]) == report.proofs and report.seals == 1
+    assert report.timestamps >= 1 and report.consistency
 
     verified = runner.invoke(
         cli,
@@ -193,10 +226,30 @@ def test_a_changed_document_leaf_checkpoint_signature_or_timeline_is_found_where
     report = verify_evidence(rezip(files), ca_pem=ca_pem, log_key=key)
     assert locations(report) == {f"manifest.json events[{position}].reason"}, [str(p) for p in report.problems]
 
-    # Another log's key: the checkpoint is not the platform's.
+    # Another log's key: neither checkpoint is the platform's (nor are the notes the tokens stamp).
     other = Ed25519PrivateKey.generate().public_key()
     report = verify_evidence(package, ca_pem=ca_pem, log_key=other)
-    assert locations(report) == {"ledger/checkpoint.sig"}
+    assert {"ledger/checkpoint.sig", "ledger/first-checkpoint.sig", "ledger/checkpoint.tsr"} <= locations(report)
+    assert locations(report) <= {"ledger/checkpoint.sig", "ledger/first-checkpoint.sig"} | {
+        "ledger/checkpoint.tsr",
+        "ledger/first-checkpoint.tsr",
+    }
+
+    # One byte of the checkpoint's timestamp token.
+    report = verify_evidence(with_byte_changed(package, "ledger/checkpoint.tsr", -5), ca_pem=ca_pem, log_key=key)
+    assert locations(report) == {"ledger/checkpoint.tsr"}, [str(p) for p in report.problems]
+
+    # A consistency proof that does not lead from the first checkpoint to the package's.
+    files = entries(package)
+    proof = json.loads(files["ledger/consistency.json"])
+    proof["consistency"][0] = base64.b64encode(bytes(32)).decode()
+    files["ledger/consistency.json"] = json.dumps(proof).encode()
+    changed = json.loads(files["manifest.json"])
+    changed["files"]["ledger/consistency.json"] = hashlib.sha256(files["ledger/consistency.json"]).hexdigest()
+    files["manifest.json"] = json.dumps(changed).encode()
+    report = verify_evidence(rezip(files), ca_pem=ca_pem, log_key=key)
+    assert locations(report) == {"ledger/consistency.json"}, [str(p) for p in report.problems]
+    assert "not an extension of the first checkpoint" in report.problems[0].problem
 
     # The console says where and exits 1.
     tampered = tmp_path / "tampered.zip"
@@ -210,3 +263,37 @@ def test_a_changed_document_leaf_checkpoint_signature_or_timeline_is_found_where
     )
     assert result.exit_code == 1, result.output
     assert f"{decided['leaf']}: the leaf data does not hash to its leaf hash" in result.output
+
+
+def test_the_evidence_package_of_a_demo_case_verifies_offline(database: Database, tmp_path: Path) -> None:
+    """Issue 8's "done when": `shaffof init`, `shaffof demo`, the sequencer, then any demo case exported
+    verifies with nothing but the CA certificate and the log's public key."""
+    env = {
+        **cli_env(database, tmp_path),
+        "SHAFFOF_SERVICES_DIR": str(SERVICES),
+        "SHAFFOF_ARGON2_TIME_COST": "1",
+        "SHAFFOF_ARGON2_MEMORY_KIB": "8192",
+    }
+    runner = CliRunner()
+    for command in (["init"], ["demo", "--scale", "0.01"], ["ledger", "sequence"]):
+        result = runner.invoke(cli, command, env=env)
+        assert result.exit_code == 0, (command, result.output)
+    with database.reading() as session:
+        number = session.scalars(
+            sa.select(Case.registration_number).where(Case.state == CaseState.closed).limit(1)
+        ).one()
+    assert runner.invoke(cli, ["export", number, "--out", str(tmp_path / "demo.zip")], env=env).exit_code == 0
+    ca = runner.invoke(cli, ["pki", "ca"], env=env)
+    assert ca.exit_code == 0 and "BEGIN CERTIFICATE" in ca.stdout, ca.output
+    (tmp_path / "ca.pem").write_text(ca.stdout)
+    log_key = read_key_file(development_key_path(tmp_path / "var"))  # the log key the platform signs with
+    (tmp_path / "log.pub").write_text(log_key.public_pem)
+    verified = runner.invoke(
+        cli,
+        ["verify-evidence", str(tmp_path / "demo.zip"), "--ca", str(tmp_path / "ca.pem"), "--log-key",
+         str(tmp_path / "log.pub")],
+        env=env,
+    )  # fmt: skip
+    assert verified.exit_code == 0, verified.output
+    assert f"OK: {number}" in verified.output and "0 checkpoint timestamps" not in verified.output
+    assert "checkpoint timestamps" in verified.output

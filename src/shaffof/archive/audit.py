@@ -1,7 +1,9 @@
 """Check the blob store: every file's content hashes to its name, every recorded blob has its file.
 
 Used by ``shaffof verify-log``. A file is named by the SHA-256 of its bytes (``ab/cd/<sha256>``), so a
-changed byte shows as a name that no longer matches; a missing file shows against the ``blobs`` table.
+changed byte shows as a name that no longer matches; a missing file shows against the ``blobs`` table —
+unless a tombstone says it was disposed of (the tombstone itself is checked against its ledger leaf). A
+disposed blob whose file is still there is reported too: the disposal did not finish.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from shaffof.archive.blobstore import BlobStore
-from shaffof.archive.models import Blob
+from shaffof.archive.models import Blob, Tombstone
 from shaffof.db.engine import Database
 
 SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
@@ -53,9 +55,19 @@ def audit_blobs(
         if progress is not None:
             progress(done, len(files))
     with db.reading() as session:
-        for sha256, size in session.execute(sa.select(Blob.sha256, Blob.size).order_by(Blob.sha256)):
+        rows = session.execute(
+            sa.select(Blob.sha256, Blob.size, Tombstone.id)
+            .outerjoin(Tombstone, Tombstone.sha256 == Blob.sha256)
+            .order_by(Blob.sha256)
+        )
+        for sha256, size, tombstone_id in rows:
             path = store.path(sha256)
-            if not path.is_file():
+            if tombstone_id is not None:
+                if path.exists():
+                    yield BlobDiscrepancy(
+                        str(path), f"disposed blob still present: tombstone id={tombstone_id} says it was destroyed"
+                    )
+            elif not path.is_file():
                 yield BlobDiscrepancy(str(path), f"missing blob: recorded in the blobs table ({size} bytes), no file")
             elif path.stat().st_size != size:
                 yield BlobDiscrepancy(str(path), f"size differs: {path.stat().st_size} bytes, recorded {size}")

@@ -12,7 +12,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from shaffof.archive.models import Blob
+import sqlalchemy as sa
+
+from shaffof.archive.errors import BlobDisposed
+from shaffof.archive.models import Blob, Tombstone
 from shaffof.db.engine import Database
 from shaffof.db.uow import UnitOfWork
 
@@ -54,4 +57,20 @@ class BlobStore:
                 self.path(sha256).unlink(missing_ok=True)
 
     def read(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        """The content; ``BlobDisposed`` (410) if the retention schedule disposed of it (its tombstone)."""
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            with self._db.reading() as session:
+                tombstone = session.scalar(sa.select(Tombstone).where(Tombstone.sha256 == sha256))
+            if tombstone is None:
+                raise
+            raise BlobDisposed(
+                f"The content {sha256} was disposed of on {tombstone.disposed_at:%Y-%m-%d} ({tombstone.reason} "
+                f"Authority: {tombstone.authority})",
+                tombstone_id=tombstone.id,
+            ) from None
+
+    def discard(self, sha256: str) -> None:
+        """Remove the content (disposal, after its tombstone committed); a missing file is already gone."""
+        self.path(sha256).unlink(missing_ok=True)

@@ -13,11 +13,18 @@ Layout::
     ledger/checkpoint.txt         the latest checkpoint's signed text (C2SP tlog-checkpoint)
     ledger/checkpoint.sig         its Ed25519 signature (raw 64 bytes)
     ledger/checkpoint.note        the same checkpoint as a C2SP signed note
+    ledger/checkpoint.tsr         the platform TSA's RFC 3161 token over SHA-256 of that note (when stamped)
+    ledger/first-checkpoint.*     the checkpoint that first covered the case's first leaf (its submission
+                                  receipt's): .txt, .sig and, when stamped, .tsr
+    ledger/consistency.json       RFC 9162 consistency proof from that checkpoint to the package's checkpoint
     ledger/log-key.pem            the log's public key (informative: a verifier brings the key it trusts)
 
 The leaf data is rebuilt from the stored event row exactly as ``shaffof verify-log`` does, so an event row
 changed after the fact gives leaf data that no longer hashes to the recorded leaf — the package shows it
 rather than hiding it. An event the latest checkpoint does not cover yet has no proof (``inclusion: null``).
+The consistency proof ties the receipt the citizen got at submission (against the first checkpoint) to the
+package's checkpoint: the log only grew in between. A document disposed of under the retention schedule is
+listed with its tombstone instead of its content.
 """
 
 from __future__ import annotations
@@ -36,16 +43,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shaffof.archive.blobstore import BlobStore
+from shaffof.archive.models import Tombstone
 from shaffof.cases.errors import CaseNotFound
 from shaffof.cases.models import Case, CaseDocument, CaseEvent, CaseSignature
 from shaffof.catalog.models import Agency, Service
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
+from shaffof.ledger import merkle
 from shaffof.ledger.checkpoints import SignedTreeHead, signed_note, to_millis
 from shaffof.ledger.errors import LeafNotFound
-from shaffof.ledger.models import LedgerCheckpoint
+from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerCheckpointTimestamp, LedgerEntry
 from shaffof.ledger.records import canonical_bytes, instant, record_of
 from shaffof.ledger.service import Receipt, receipt_for
+from shaffof.ledger.store import StoredTree
 
 FORMAT = "shaffof-evidence-package"
 FORMAT_VERSION = 1
@@ -53,6 +63,11 @@ MANIFEST = "manifest.json"
 CHECKPOINT_TEXT = "ledger/checkpoint.txt"
 CHECKPOINT_SIGNATURE = "ledger/checkpoint.sig"
 CHECKPOINT_NOTE = "ledger/checkpoint.note"
+CHECKPOINT_STAMP = "ledger/checkpoint.tsr"
+FIRST_TEXT = "ledger/first-checkpoint.txt"
+FIRST_SIGNATURE = "ledger/first-checkpoint.sig"
+FIRST_STAMP = "ledger/first-checkpoint.tsr"
+CONSISTENCY = "ledger/consistency.json"
 LOG_KEY = "ledger/log-key.pem"
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -122,13 +137,42 @@ def export_case(
             )
         )
         manifest_events, unproven = _events(session, case, events, head, files)
+        head_row = _checkpoint_row(session, head) if head is not None else None
+        first_row = _first_covering(session, case) if head is not None else None
+        if first_row is not None and head is not None and first_row.tree_size > head.tree_size:
+            first_row = None  # covered only after the package's checkpoint: nothing to tie
+        consistency = (
+            merkle.consistency_proof(first_row.tree_size, head.tree_size, StoredTree(session))
+            if first_row is not None and head is not None
+            else None
+        )
+        tokens = {
+            row.checkpoint_id: row.token
+            for row in session.scalars(
+                sa.select(LedgerCheckpointTimestamp).where(
+                    LedgerCheckpointTimestamp.checkpoint_id.in_([r.id for r in (head_row, first_row) if r is not None])
+                )
+            )
+        }
+        disposed = {
+            row.sha256: row
+            for row in session.scalars(
+                sa.select(Tombstone).where(Tombstone.sha256.in_([document.sha256 for document in documents]))
+            )
+        }
 
     manifest_documents = []
     for document in documents:
-        path = f"documents/{document.sha256}.{EXTENSIONS.get(document.media_type, 'bin')}"
-        files[path] = blobs.read(document.sha256)
+        path: str | None = f"documents/{document.sha256}.{EXTENSIONS.get(document.media_type, 'bin')}"
+        tombstone = disposed.get(document.sha256)
+        if tombstone is None:
+            assert path is not None
+            files[path] = blobs.read(document.sha256)
+        else:
+            path = None
         manifest_documents.append(
             {
+                "disposed": _tombstone_entry(tombstone) if tombstone is not None else None,
                 "path": path,
                 "sha256": document.sha256,
                 "document_type": document.document_type,
@@ -170,7 +214,33 @@ def export_case(
             "key_id": head.key_id,
             "text": CHECKPOINT_TEXT,
             "signature": CHECKPOINT_SIGNATURE,
+            "timestamp_token": None,
         }
+        if head_row is not None and head_row.id in tokens:
+            files[CHECKPOINT_STAMP] = tokens[head_row.id]
+            ledger["checkpoint"]["timestamp_token"] = CHECKPOINT_STAMP
+        ledger["first_checkpoint"] = None
+        if first_row is not None and consistency is not None:
+            first = _head_of(first_row)
+            files[FIRST_TEXT], files[FIRST_SIGNATURE] = first.body(), first.signature
+            ledger["first_checkpoint"] = {
+                "tree_size": first.tree_size,
+                "root_hash": base64.b64encode(first.root_hash).decode(),
+                "timestamp_ms": first.timestamp_ms,
+                "text": FIRST_TEXT,
+                "signature": FIRST_SIGNATURE,
+                "timestamp_token": None,
+                "consistency": CONSISTENCY,
+            }
+            if first_row.id in tokens:
+                files[FIRST_STAMP] = tokens[first_row.id]
+                ledger["first_checkpoint"]["timestamp_token"] = FIRST_STAMP
+            proof = {
+                "first": first.tree_size,
+                "second": head.tree_size,
+                "consistency": [base64.b64encode(p).decode() for p in consistency],
+            }
+            files[CONSISTENCY] = json.dumps(proof, indent=2).encode() + b"\n"
     if log_public_pem is not None:
         files[LOG_KEY] = log_public_pem.encode()
         ledger["public_key"] = LOG_KEY
@@ -257,8 +327,47 @@ EVENT_FIELDS = ("seq", "kind", "at", "actor_account_id", "state_before", "state_
 
 def _latest_checkpoint(session: Session) -> SignedTreeHead | None:
     row = session.scalar(sa.select(LedgerCheckpoint).order_by(LedgerCheckpoint.id.desc()).limit(1))
-    if row is None:
+    return _head_of(row) if row is not None else None
+
+
+def _checkpoint_row(session: Session, head: SignedTreeHead) -> LedgerCheckpoint | None:
+    return session.scalar(
+        sa.select(LedgerCheckpoint)
+        .where(LedgerCheckpoint.tree_size == head.tree_size, LedgerCheckpoint.signature == head.signature)
+        .limit(1)
+    )
+
+
+def _first_covering(session: Session, case: Case) -> LedgerCheckpoint | None:
+    """The first checkpoint whose tree holds the case's first leaf: the one its submission receipt named."""
+    first_index = session.scalar(
+        sa.select(sa.func.min(LedgerEntry.leaf_index)).where(
+            LedgerEntry.kind == LeafKind.case_event,
+            LedgerEntry.agency_id == case.agency_id,
+            LedgerEntry.case_id == case.id,
+        )
+    )
+    if first_index is None:
         return None
+    return session.scalar(
+        sa.select(LedgerCheckpoint)
+        .where(LedgerCheckpoint.tree_size > first_index)
+        .order_by(LedgerCheckpoint.id)
+        .limit(1)
+    )
+
+
+def _tombstone_entry(tombstone: Tombstone) -> dict[str, Any]:
+    return {
+        "tombstone_id": tombstone.id,
+        "disposed_at": instant(tombstone.disposed_at),
+        "reason": tombstone.reason,
+        "authority": tombstone.authority,
+        "basis": tombstone.basis,
+    }
+
+
+def _head_of(row: LedgerCheckpoint) -> SignedTreeHead:
     return SignedTreeHead(
         origin=row.origin,
         tree_size=row.tree_size,

@@ -7,7 +7,9 @@ Checks, each problem reported with its location (a file of the package, or a pla
 2. each event's leaf data hashes (RFC 9162: SHA-256 of 0x00 ‖ data) to its recorded leaf hash, and says
    what the manifest's timeline says (case, seq, kind, time, actor, states, reason, data);
 3. each inclusion proof (RFC 9162 §2.1.3.2) leads from the leaf hash to the checkpoint's root;
-4. the checkpoint's Ed25519 signature with the given log key, and its text against the manifest;
+4. the checkpoint's Ed25519 signature with the given log key, and its text against the manifest; its RFC
+   3161 token over its signed note with the given CA; the first checkpoint that covered the case likewise,
+   and the RFC 9162 consistency proof from it to the package's checkpoint;
 5. each document is the content its name says (SHA-256) and is named by a leaf of the case;
 6. the decision PDF's seal (PAdES) against the given CA alone; signed submissions (JWS) likewise.
 """
@@ -29,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shaffof.archive.evidence import FORMAT, MANIFEST
 from shaffof.ledger import merkle
-from shaffof.ledger.checkpoints import verify_signature
+from shaffof.ledger.checkpoints import from_millis, note_text, verify_signature
+from shaffof.pki.chain import TrustAnchors
 
 MAX_ENTRY_BYTES = 512 * 1024 * 1024  # a ZIP bomb is refused, not expanded
 
@@ -51,6 +54,9 @@ class EvidenceReport:
     events: int = 0
     proofs: int = 0
     seals: int = 0
+    timestamps: int = 0  # checkpoint tokens that verify
+    consistency: bool = False  # the first checkpoint's consistency proof verified
+    disposed: int = 0  # documents disposed of under the retention schedule (tombstones)
     checkpoint_size: int | None = None
 
     @property
@@ -83,7 +89,7 @@ def verify_evidence(
     for name, why in damaged:
         report.add(name, f"cannot be read from the ZIP: {why}")
     _check_files(report, manifest, files)
-    head = _check_checkpoint(report, manifest, files, log_key)
+    head = _check_checkpoint(report, manifest, files, log_key, TrustAnchors.from_pem(ca_pem))
     leaves = _check_events(report, manifest, files, head)
     _check_documents(report, manifest, files, leaves, ca_pem, moment)
     return report
@@ -144,13 +150,36 @@ class _Head:
 
 
 def _check_checkpoint(
-    report: EvidenceReport, manifest: dict[str, Any], files: dict[str, bytes], log_key: Ed25519PublicKey
+    report: EvidenceReport,
+    manifest: dict[str, Any],
+    files: dict[str, bytes],
+    log_key: Ed25519PublicKey,
+    trust: TrustAnchors,
 ) -> _Head | None:
     ledger = manifest.get("ledger") or {}
     checkpoint = ledger.get("checkpoint") if isinstance(ledger, dict) else None
     if not isinstance(checkpoint, dict):
         report.add(f"{MANIFEST} ledger.checkpoint", "missing: the package has no checkpoint, so no event is proven")
         return None
+    head = _read_checkpoint(report, "ledger.checkpoint", checkpoint, files, log_key, trust)
+    if head is not None:
+        report.checkpoint_size = head.tree_size
+        first = ledger.get("first_checkpoint")
+        if isinstance(first, dict):
+            _check_first(report, first, head, files, log_key, trust)
+    return head
+
+
+def _read_checkpoint(
+    report: EvidenceReport,
+    label: str,
+    checkpoint: dict[str, Any],
+    files: dict[str, bytes],
+    log_key: Ed25519PublicKey,
+    trust: TrustAnchors,
+) -> _Head | None:
+    """A checkpoint of the package: its signature with the given log key, its text against the manifest,
+    and its RFC 3161 token (if it names one) over its signed note, against the given CA."""
     text_path, signature_path = str(checkpoint.get("text")), str(checkpoint.get("signature"))
     text, signature = files.get(text_path), files.get(signature_path)
     if text is None or signature is None:
@@ -167,18 +196,86 @@ def _check_checkpoint(
         root_hash = base64.b64decode(root_text, validate=True)
         if len(root_hash) != merkle.HASH_SIZE or tree_size < 0:
             raise ValueError("the root hash is not a SHA-256 hash")
+        millis = int(lines[3].removeprefix("timestamp "))
     except (ValueError, binascii.Error) as error:
         report.add(text_path, f"not a checkpoint: {error}")
         return None
-    for label, ours, theirs in (
-        ("origin", origin, checkpoint.get("origin")),
+    for field_name, ours, theirs in (
+        ("origin", origin, checkpoint.get("origin", origin)),
         ("tree_size", tree_size, checkpoint.get("tree_size")),
         ("root_hash", root_text, checkpoint.get("root_hash")),
     ):
         if ours != theirs:
-            report.add(f"{MANIFEST} ledger.checkpoint.{label}", f"{theirs!r} differs from {text_path} ({ours!r})")
-    report.checkpoint_size = tree_size
+            report.add(f"{MANIFEST} {label}.{field_name}", f"{theirs!r} differs from {text_path} ({ours!r})")
+    token_path = checkpoint.get("timestamp_token")
+    if token_path is not None:
+        _check_token(report, str(token_path), files, note_text(text, origin, signature, _raw(log_key)), millis, trust)
     return _Head(tree_size, root_hash)
+
+
+def _check_token(
+    report: EvidenceReport, path: str, files: dict[str, bytes], note: str, millis: int, trust: TrustAnchors
+) -> None:
+    from shaffof.ledger.timestamps import note_digest
+    from shaffof.pki.tsa import TimestampInvalid, verify_token
+
+    token = files.get(path)
+    if token is None:
+        report.add(path, "missing: the checkpoint's timestamp cannot be checked")
+        return
+    try:
+        verified = verify_token(token, note_digest(note.encode()), trust)
+    except TimestampInvalid as error:
+        report.add(path, f"the timestamp does not verify over the checkpoint's signed note: {error}")
+        return
+    if verified.time < from_millis(millis).replace(microsecond=0) - dt.timedelta(seconds=1):
+        report.add(path, f"the timestamp ({verified.time}) is earlier than the checkpoint it stamps")
+        return
+    report.timestamps += 1
+
+
+def _check_first(
+    report: EvidenceReport,
+    first: dict[str, Any],
+    head: _Head,
+    files: dict[str, bytes],
+    log_key: Ed25519PublicKey,
+    trust: TrustAnchors,
+) -> None:
+    """The checkpoint that first covered the case, and the RFC 9162 proof that the package's checkpoint
+    extends it (so the submission receipt and this package speak of one log)."""
+    earlier = _read_checkpoint(report, "ledger.first_checkpoint", first, files, log_key, trust)
+    proof_path = str(first.get("consistency"))
+    data = files.get(proof_path)
+    if earlier is None:
+        return
+    if data is None:
+        report.add(proof_path, "missing: no consistency proof from the first checkpoint")
+        return
+    try:
+        proof = json.loads(data)
+        path = [base64.b64decode(p, validate=True) for p in proof["consistency"]]
+        sizes = (int(proof["first"]), int(proof["second"]))
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        report.add(proof_path, f"not a consistency proof: {error!r}")
+        return
+    if sizes != (earlier.tree_size, head.tree_size):
+        report.add(
+            proof_path,
+            f"the proof is from {sizes[0]} to {sizes[1]} leaves, not {earlier.tree_size} to {head.tree_size}",
+        )
+        return
+    verdict = merkle.verify_consistency(earlier.tree_size, head.tree_size, earlier.root_hash, head.root_hash, path)
+    if not verdict:
+        report.add(proof_path, f"the package's checkpoint is not an extension of the first checkpoint: {verdict}")
+    else:
+        report.consistency = True
+
+
+def _raw(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def _check_events(
@@ -286,6 +383,9 @@ def _check_documents(
             report.add(f"{MANIFEST} documents[{position}]", "not an object")
             continue
         path, digest = str(document.get("path")), str(document.get("sha256"))
+        if document.get("path") is None and isinstance(document.get("disposed"), dict):
+            report.disposed += 1  # its content is gone under the schedule; the leaves still name its digest
+            continue
         data = files.get(path)
         if data is None:
             report.add(path, f"missing (named by {MANIFEST} documents[{position}])")

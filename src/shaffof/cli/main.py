@@ -1,5 +1,5 @@
 """``shaffof``: serve, worker, init, demo, services validate|import, ledger sequence|keygen, verify-log,
-export, verify-evidence."""
+export, verify-evidence, archive retention|holds|hold|release|dispose."""
 
 from __future__ import annotations
 
@@ -273,6 +273,8 @@ def ledger_sequence(
         console.print(line)
         if report.unsigned:
             errors.print(f"[red]No checkpoint signed:[/red] {platform.ledger.status().signing}")
+        if report.unstamped:
+            errors.print(f"The newest checkpoint has no timestamp: {report.unstamped}", style="yellow", markup=False)
 
     try:
         if not follow:
@@ -317,8 +319,13 @@ def verify_log(
         Path | None, typer.Option(help="the log's public key (PEM) to check signatures with; default: the log key")
     ] = None,
     blobs: Annotated[bool, typer.Option("--blobs/--no-blobs", help="re-hash every blob of the archive")] = True,
+    ca: Annotated[
+        Path | None,
+        typer.Option("--ca", help="the CA (PEM) to check checkpoint timestamps with; default: the platform's"),
+    ] = None,
 ) -> None:
-    """Recompute the log from its leaves; check checkpoints, case events and blobs. Exit 1 on any discrepancy."""
+    """Recompute the log from its leaves; check checkpoints and their timestamps, case events, logged records
+    (tombstones, …) and blobs. Exit 1 on any discrepancy."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
@@ -345,8 +352,19 @@ def verify_log(
                     tasks[phase] = progress.add_task(f"Checking {phase}", total=total)
                 progress.update(tasks[phase], completed=done, total=total)
 
+            timestamper = platform.ledger.timestamper
+            trust = timestamper.trust() if timestamper is not None else None
+            if ca is not None:
+                from shaffof.pki.chain import TrustAnchors
+
+                trust = TrustAnchors.from_pem(ca.read_bytes())
             result = audit.verify_log(
-                platform.db, public_key=key, blobs=platform.blobs if blobs else None, progress=report_progress
+                platform.db,
+                public_key=key,
+                blobs=platform.blobs if blobs else None,
+                records=platform.ledger.record_sources,
+                tsa_trust=trust,
+                progress=report_progress,
             )
     finally:
         platform.db.dispose()
@@ -424,7 +442,9 @@ def verify_evidence(
         raise typer.Exit(2) from None
     counts = (
         f"{report.files} files, {report.events} events, {report.proofs} inclusion proofs against the checkpoint "
-        f"of {report.checkpoint_size} leaves, {report.seals} signatures"
+        f"of {report.checkpoint_size} leaves, {report.seals} signatures, {report.timestamps} checkpoint timestamps"
+        + (", consistency with the first checkpoint" if report.consistency else "")
+        + (f", {report.disposed} disposed documents (tombstones)" if report.disposed else "")
     )
     if not report.ok:
         _print_problems([str(problem) for problem in report.problems])
@@ -599,6 +619,10 @@ from shaffof.pki import cli as pki_cli  # noqa: E402
 
 app.add_typer(pki_cli.app, name="pki")
 app.command("verify")(pki_cli.verify)
+
+from shaffof.archive import cli as archive_cli  # noqa: E402
+
+app.add_typer(archive_cli.app, name="archive")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -18,6 +18,7 @@ class Role(StrEnum):
     head = "head"  # head of a body: approves exceptional extensions, sees the agency board
     auditor = "auditor"
     admin = "admin"
+    archivist = "archivist"  # keeps the archive: retention, legal holds, disposal (archive/policy.py)
 
 
 AGENCY_ROLES = frozenset({Role.officer, Role.head})

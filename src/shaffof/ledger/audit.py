@@ -7,8 +7,10 @@
    from the leaves (which already implies that every two checkpoints are consistent); and, as an outside
    monitor would, an RFC 9162 consistency proof from the stored nodes between each checkpoint and the one
    before, verified with :func:`~shaffof.ledger.merkle.verify_consistency`.
+   Each checkpoint's RFC 3161 token (when it has one) over SHA-256 of its signed note, against the CA.
 3. **The records.** Rebuild each case event's canonical bytes from its ``case_events`` row and compare its
-   leaf hash with the stored leaf; report events without a leaf and leaves without an event.
+   leaf hash with the stored leaf; report events without a leaf and leaves without an event. Likewise every
+   record another domain logs with ``Ledger.append_record`` (tombstones, …), through its record source.
 
 The audit reads the cases domain's tables directly and only to read: it must check the rows themselves,
 not a service's view of them. Every problem is reported with where it is; the audit never stops at the
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -29,11 +32,17 @@ from shaffof.archive.audit import audit_blobs
 from shaffof.archive.blobstore import BlobStore
 from shaffof.db.engine import Database
 from shaffof.ledger import merkle
-from shaffof.ledger.checkpoints import checkpoint_body, to_millis, verify_signature
+from shaffof.ledger.checkpoints import SignedTreeHead, checkpoint_body, signed_note, to_millis, verify_signature
 from shaffof.ledger.keys import public_key_id
-from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerEntry, LedgerNode
-from shaffof.ledger.records import canonical_bytes, record_of
+from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerCheckpointTimestamp, LedgerEntry, LedgerNode
+from shaffof.ledger.records import canonical_bytes, domain_record, record_of
 from shaffof.ledger.store import StoredTree, tree_state
+from shaffof.ledger.timestamps import note_digest
+
+if TYPE_CHECKING:
+    from shaffof.pki.chain import TrustAnchors
+
+RecordSource = Callable[[sa.Connection], Iterator[tuple[int, dict[str, Any]]]]
 
 Progress = Callable[[str, int, int], None]
 BLOCK_LEVEL = 16
@@ -106,9 +115,10 @@ def audit_tree(
     report: AuditReport,
     *,
     public_key: Ed25519PublicKey | None,
+    tsa_trust: TrustAnchors | None = None,
     progress: Progress = _no_progress,
 ) -> None:
-    """Parts 1 and 2: the stored tree and the checkpoints."""
+    """Parts 1 and 2: the stored tree and the checkpoints (and their timestamp tokens)."""
     with db.reading() as session:
         connection = session.connection()
         state = tree_state(session)
@@ -145,8 +155,10 @@ def audit_tree(
                 f"recorded root: the sequencer's root of {size} leaves is not the root recomputed from the leaves",
             )
         _check_checkpoints(session, checkpoints, roots, size, public_key, report, progress)
+        stamped = _check_timestamps(connection, checkpoints, public_key, tsa_trust, report)
     report.counts["leaves"] = size
     report.counts["checkpoints"] = len(checkpoints)
+    report.counts["checkpoint timestamps"] = stamped
 
 
 def _recompute(
@@ -356,6 +368,68 @@ def _check_pair(
         )
 
 
+def _check_timestamps(
+    connection: sa.Connection,
+    checkpoints: list[_Checkpoint],
+    public_key: Ed25519PublicKey | None,
+    trust: TrustAnchors | None,
+    report: AuditReport,
+) -> int:
+    """Each stored token verifies (pki/tsa.py) over SHA-256 of its checkpoint's signed note, names the
+    time stored beside it, and is not earlier than the checkpoint it stamps."""
+    from cryptography.hazmat.primitives import serialization
+
+    from shaffof.pki.tsa import TimestampInvalid, verify_token
+
+    tokens = {
+        row.checkpoint_id: row
+        for row in connection.execute(
+            sa.select(
+                LedgerCheckpointTimestamp.checkpoint_id,
+                LedgerCheckpointTimestamp.token,
+                LedgerCheckpointTimestamp.gen_time,
+            )
+        )
+    }
+    if not tokens:
+        return 0
+    if trust is None or public_key is None:
+        report.add(
+            "timestamps not checked",
+            "ledger_checkpoint_timestamps",
+            "timestamps not checked: " + ("no CA certificate to check them with" if trust is None else "no log key"),
+        )
+        return 0
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key_id = public_key_id(public_key)
+    by_id = {checkpoint.id: checkpoint for checkpoint in checkpoints}
+    for checkpoint_id, row in sorted(tokens.items()):
+        location = f"ledger_checkpoint_timestamps checkpoint_id={checkpoint_id}"
+        checkpoint = by_id.get(checkpoint_id)
+        if checkpoint is None or checkpoint.key_id != key_id:
+            continue  # no such checkpoint (a foreign key forbids it) or another key's, reported above
+        head = SignedTreeHead(
+            checkpoint.origin,
+            checkpoint.tree_size,
+            checkpoint.root_hash,
+            to_millis(checkpoint.signed_at),
+            checkpoint.key_id,
+            checkpoint.signature,
+        )
+        try:
+            verified = verify_token(row.token, note_digest(signed_note(head, raw).encode()), trust)
+        except TimestampInvalid as error:
+            report.add("bad timestamp", location, f"bad timestamp: {error}")
+            continue
+        if verified.time != row.gen_time:
+            report.add(
+                "bad timestamp", location, f"bad timestamp: the token says {verified.time}, the row {row.gen_time}"
+            )
+        elif verified.time < checkpoint.signed_at.replace(microsecond=0) - dt.timedelta(seconds=1):
+            report.add("bad timestamp", location, "bad timestamp: earlier than the checkpoint it stamps")
+    return len(tokens)
+
+
 # --------------------------------------------------------------------------- the records
 
 
@@ -437,6 +511,60 @@ def audit_case_events(db: Database, report: AuditReport, *, progress: Progress =
     report.counts["case events"] = done
 
 
+def audit_records(
+    db: Database, report: AuditReport, kind: LeafKind, source: RecordSource, *, progress: Progress = _no_progress
+) -> None:
+    """Every record of ``kind`` (as its domain stores it now, ascending id) against its leaf, merged in id
+    order with the leaves of that kind: records without a leaf, changed records, leaves without a record."""
+    name = f"{kind.value} records"
+    with db.reading() as session:
+        connection = session.connection()
+        leaves = connection.execution_options(yield_per=5000).execute(
+            sa.select(LedgerEntry.record_id, LedgerEntry.id, LedgerEntry.leaf_hash, LedgerEntry.leaf_index)
+            .where(LedgerEntry.kind == kind)
+            .order_by(LedgerEntry.record_id, LedgerEntry.id)
+        )
+        rows = iter(leaves)
+        pending = next(rows, None)
+        done = 0
+        for record_id, payload in source(connection):
+            location = f"{kind.value} id={record_id}"
+            while pending is not None and (pending.record_id is None or pending.record_id < record_id):
+                _orphan(report, kind, pending)
+                pending = next(rows, None)
+            if pending is None or pending.record_id != record_id:
+                report.add("no leaf", location, "no leaf: no ledger entry records this record")
+            else:
+                data = canonical_bytes(domain_record(kind.value, record_id, payload))
+                if merkle.leaf_hash(data) != pending.leaf_hash:
+                    report.add(
+                        "record differs from its leaf",
+                        location,
+                        f"record differs from its leaf: the row no longer gives the hash recorded in "
+                        f"ledger_entries id={pending.id} (leaf index {pending.leaf_index})",
+                    )
+                pending = next(rows, None)
+                while pending is not None and pending.record_id == record_id:
+                    report.add(
+                        "more than one leaf", location, f"more than one leaf: also ledger_entries id={pending.id}"
+                    )
+                    pending = next(rows, None)
+            done += 1
+        while pending is not None:
+            _orphan(report, kind, pending)
+            pending = next(rows, None)
+        progress(name, done, done)
+    report.counts[name] = done
+
+
+def _orphan(report: AuditReport, kind: LeafKind, leaf: Any) -> None:
+    report.add(
+        "leaf without its record",
+        f"ledger_entries id={leaf.id} (leaf index {leaf.leaf_index})",
+        f"leaf without its record: {kind.value} id={leaf.record_id} is not stored",
+    )
+
+
 # --------------------------------------------------------------------------- everything
 
 
@@ -445,12 +573,17 @@ def verify_log(
     *,
     public_key: Ed25519PublicKey | None,
     blobs: BlobStore | None,
+    records: Mapping[LeafKind, RecordSource] | None = None,
+    tsa_trust: TrustAnchors | None = None,
     progress: Progress = _no_progress,
 ) -> AuditReport:
-    """``shaffof verify-log``: the tree, the checkpoints, the case events and (if given) the blob store."""
+    """``shaffof verify-log``: the tree, the checkpoints and their timestamps, the case events, the records
+    of other domains (``records``: each kind's source) and (if given) the blob store."""
     report = AuditReport()
-    audit_tree(db, report, public_key=public_key, progress=progress)
+    audit_tree(db, report, public_key=public_key, tsa_trust=tsa_trust, progress=progress)
     audit_case_events(db, report, progress=progress)
+    for kind, source in (records or {}).items():
+        audit_records(db, report, kind, source, progress=progress)
     if blobs is not None:
         files = 0
 

@@ -62,8 +62,13 @@ def note_key_hash(origin: str, public_raw: bytes) -> bytes:
 
 def signed_note(head: SignedTreeHead, public_raw: bytes) -> str:
     """The checkpoint as a C2SP signed note: the text, a blank line, one signature line."""
-    stamp = base64.b64encode(note_key_hash(head.origin, public_raw) + head.signature).decode()
-    return head.body().decode() + f"\n\u2014 {head.origin} {stamp}\n"
+    return note_text(head.body(), head.origin, head.signature, public_raw)
+
+
+def note_text(body: bytes, origin: str, signature: bytes, public_raw: bytes) -> str:
+    """A signed note from a checkpoint's signed text and signature (what its timestamp token is over)."""
+    stamp = base64.b64encode(note_key_hash(origin, public_raw) + signature).decode()
+    return body.decode() + f"\n\u2014 {origin} {stamp}\n"
 
 
 def verify_signature(

@@ -40,3 +40,21 @@ class LogKeyUnavailable(DomainError):
 class LedgerCorrupted(RuntimeError):
     """The stored tree does not reproduce its recorded root: the sequencer refuses to build on it.
     ``shaffof verify-log`` names what differs."""
+
+
+class LedgerUnavailable(DomainError):
+    """The log has been unable to commit to its leaves (no log key, or no timestamp) for longer than the
+    acceptable period: new work is refused rather than acknowledged without the promised receipt."""
+
+    status = 503
+    code = "ledger-unavailable"
+    title = "The transparency log cannot record new work"
+
+
+class TimestampUnavailable(Exception):
+    """The time-stamping authority did not give a token (the checkpoint stays unstamped until it does)."""
+
+
+class ReceiptInvalid(InvalidInput):
+    code = "receipt-invalid"
+    title = "The receipt cannot be read"

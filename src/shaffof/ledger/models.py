@@ -25,9 +25,11 @@ UNSEQUENCED = sa.text("leaf_index IS NULL")
 
 
 class LeafKind(StrEnum):
-    """What a leaf records (more kinds come with decisions, signatures, access records, tombstones)."""
+    """What a leaf records. A domain that logs its records adds its kind here and writes them with
+    ``Ledger.append_record`` (docs/ledger.md, "Logging your own records")."""
 
     case_event = "case_event"
+    archive_tombstone = "archive_tombstone"  # a disposed blob's tombstone (archive/disposal.py)
 
 
 class LedgerEntry(Base):
@@ -42,6 +44,7 @@ class LedgerEntry(Base):
         sa.Index("ix_ledger_entries_leaf_hash", "leaf_hash", "leaf_index"),
         sa.Index("ix_ledger_entries_case_event", "agency_id", "case_id", "event_seq"),
         sa.Index("ix_ledger_entries_subject", "subject", "event_seq"),
+        sa.Index("ix_ledger_entries_record", "kind", "record_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -55,6 +58,8 @@ class LedgerEntry(Base):
     agency_id: Mapped[int | None]
     case_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     event_seq: Mapped[int | None]
+    # The id of the record's row in its own domain's table, for records logged with ``append_record``.
+    record_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -83,8 +88,23 @@ class LedgerCheckpoint(Base):
     signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
 
 
+class LedgerCheckpointTimestamp(Base):
+    """The RFC 3161 token of a checkpoint: the platform TSA's signature over SHA-256 of the checkpoint's
+    signed note, proving the checkpoint (and so every leaf it covers) existed at ``gen_time``."""
+
+    __tablename__ = "ledger_checkpoint_timestamps"
+
+    checkpoint_id: Mapped[int] = mapped_column(
+        BigId, sa.ForeignKey("ledger_checkpoints.id"), primary_key=True, autoincrement=False
+    )
+    token: Mapped[bytes] = mapped_column(sa.LargeBinary)  # DER ContentInfo (TimeStampToken)
+    gen_time: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class LedgerSequencer(Base):
-    """The one row the sequencer locks while it integrates: the size and root of the integrated tree."""
+    """The one row the sequencer locks while it integrates: the size and root of the integrated tree, and
+    since when (and why) the log cannot commit to its leaves — no key or no timestamp (docs/ledger.md, Faults)."""
 
     __tablename__ = "ledger_sequencer"
 
@@ -92,3 +112,5 @@ class LedgerSequencer(Base):
     tree_size: Mapped[int] = mapped_column(sa.BigInteger)
     root_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    commitment_failing_since: Mapped[dt.datetime | None]
+    commitment_problem: Mapped[str | None] = mapped_column(sa.String(500))

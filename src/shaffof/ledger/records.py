@@ -54,6 +54,18 @@ def case_event_record(
     }
 
 
+RESERVED_KEYS = frozenset({"type", "v", "id"})
+
+
+def domain_record(kind: str, record_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """The ledger's record of another domain's row (``Ledger.append_record``): its kind, the row's id and
+    the payload the domain chose — the same function when writing and when ``verify-log`` rebuilds it."""
+    clash = RESERVED_KEYS & payload.keys()
+    if clash:
+        raise ValueError(f"a record's payload cannot use the keys {sorted(clash)} (the ledger sets them)")
+    return {"type": kind, "v": RECORD_VERSION, "id": record_id, **payload}
+
+
 def canonical_bytes(record: dict[str, Any]) -> bytes:
     """The leaf data: RFC 8785 canonical UTF-8 JSON of the record."""
     return canonicalize(record)

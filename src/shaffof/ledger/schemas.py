@@ -19,6 +19,11 @@ class CheckpointPublic(BaseModel):
     key_id: str = Field(description="hex SHA-256 of the log key's DER SubjectPublicKeyInfo")
     signature: str = Field(description="base64 Ed25519 signature of the checkpoint text")
     note: str | None = Field(default=None, description="the checkpoint as a C2SP signed note")
+    timestamp_token: str | None = Field(
+        default=None,
+        description="base64 DER RFC 3161 TimeStampToken of the platform TSA over SHA-256 of `note`; null until stamped",
+    )
+    timestamped_at: dt.datetime | None = Field(default=None, description="the token's genTime")
 
 
 class LogStatus(BaseModel):
@@ -28,6 +33,14 @@ class LogStatus(BaseModel):
     checkpoint_tree_size: int | None
     checkpoint_age_seconds: float | None
     signing: str = Field(description="'ok', or why checkpoints are not being signed")
+    checkpoint_timestamped: bool = Field(default=False, description="the last checkpoint has its TSA token")
+    commitment_failing_since: dt.datetime | None = Field(
+        default=None, description="since when the log cannot sign or timestamp what it holds (null: it can)"
+    )
+    commitment_problem: str | None = None
+    refusing_new_work: bool = Field(
+        default=False, description="the failure outlasted the acceptable period: writes answer 503 ledger-unavailable"
+    )
 
 
 class LeafRange(BaseModel):

@@ -12,7 +12,9 @@ thread of ``shaffof serve`` — and in each batch:
    indexes, stores the completed subtrees and the new size and root.
 
 Then it signs a checkpoint of the integrated tree, if the log key is available and the last checkpoint is
-older. Commit order and PostgreSQL's out-of-order ids: docs/decisions/0003-ledger-sequencing.md.
+older, has the TSA timestamp the newest checkpoint (RFC 3161 over its signed note), and records whether the
+log could commit to everything it holds (``faults.py``). Commit order and PostgreSQL's out-of-order ids:
+docs/decisions/0003-ledger-sequencing.md.
 """
 
 from __future__ import annotations
@@ -24,15 +26,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
-from shaffof.ledger.checkpoints import SignedTreeHead, checkpoint_body, to_millis
-from shaffof.ledger.errors import LedgerCorrupted
+from shaffof.ledger.checkpoints import SignedTreeHead, checkpoint_body, signed_note, to_millis
+from shaffof.ledger.errors import LedgerCorrupted, TimestampUnavailable
 from shaffof.ledger.keys import LogKey
 from shaffof.ledger.merkle import CompactRange, subtree_keys
-from shaffof.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
-from shaffof.ledger.store import StoredTree, TreeState, lock_state, save_state, tree_state
+from shaffof.ledger.models import (
+    LedgerCheckpoint,
+    LedgerCheckpointTimestamp,
+    LedgerEntry,
+    LedgerNode,
+    LedgerSequencer,
+)
+from shaffof.ledger.store import STATE_ROW, StoredTree, TreeState, lock_state, save_state, tree_state
+from shaffof.ledger.timestamps import CheckpointTimestamper
 from shaffof.observability import get_logger
 
 log = get_logger("shaffof.ledger")
@@ -48,6 +58,7 @@ class SequencerReport:
     root_hash: bytes
     checkpoint: SignedTreeHead | None  # the checkpoint this run signed, if it signed one
     unsigned: bool  # the tree is larger than the last checkpoint, and no key was there to sign it
+    unstamped: str | None = None  # why the newest checkpoint has no timestamp token, if it has none
 
 
 class _LostRace(Exception):
@@ -62,8 +73,12 @@ def integrate(
     batch_size: int = DEFAULT_BATCH,
     max_leaves: int | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    timestamper: CheckpointTimestamper | None = None,
+    key_problem: str | None = None,
 ) -> SequencerReport:
-    """Integrate every committed, unsequenced leaf (at most ``max_leaves``), then sign a checkpoint."""
+    """Integrate every committed, unsequenced leaf (at most ``max_leaves``), sign a checkpoint, have the
+    newest checkpoint timestamped (when a ``timestamper`` is given), and record whether the log could
+    commit to all it holds."""
     integrated = lost = 0
     while max_leaves is None or integrated < max_leaves:
         limit = batch_size if max_leaves is None else min(batch_size, max_leaves - integrated)
@@ -79,13 +94,19 @@ def integrate(
             break
     with db.reading() as session:
         state = tree_state(session)
-    checkpoint, unsigned = None, False
+    checkpoint, unsigned, unstamped = None, False, None
+    problem: str | None = None
     if _needs_checkpoint(db, state, log_key, origin):
         if log_key is None:
             unsigned = True
+            problem = f"the log key is unavailable: {key_problem or 'it cannot be loaded'}"
         else:
             checkpoint = _sign_checkpoint(db, log_key, origin, clock)
-    return SequencerReport(integrated, state.tree_size, state.root_hash, checkpoint, unsigned)
+    if log_key is not None and timestamper is not None:
+        unstamped = _stamp_newest(db, log_key, timestamper)
+        problem = problem or unstamped
+    _record_commitment(db, problem, clock())
+    return SequencerReport(integrated, state.tree_size, state.root_hash, checkpoint, unsigned, unstamped)
 
 
 def _integrate_batch(db: Database, limit: int) -> int:
@@ -236,6 +257,64 @@ def _sign_checkpoint(
         )
         uow.commit()
     return head
+
+
+def _stamp_newest(db: Database, log_key: LogKey, timestamper: CheckpointTimestamper) -> str | None:
+    """Have the newest checkpoint timestamped if it is not yet; the reason if that fails. Only the newest:
+    a token on a later checkpoint covers every earlier leaf too (the log only grows: consistency proofs)."""
+    with db.reading() as session:
+        row = session.scalar(sa.select(LedgerCheckpoint).order_by(LedgerCheckpoint.id.desc()).limit(1))
+        if row is None or session.get(LedgerCheckpointTimestamp, row.id) is not None:
+            return None
+        if row.key_id != log_key.key_id:
+            return None  # signed by an earlier key: its note names that key; the next checkpoint is stamped
+        head = SignedTreeHead(
+            row.origin, row.tree_size, row.root_hash, to_millis(row.signed_at), row.key_id, row.signature
+        )
+        checkpoint_id = row.id
+    try:
+        stamp = timestamper.stamp(signed_note(head, log_key.public_raw).encode())
+    except TimestampUnavailable as error:
+        return str(error)
+    with db.uow() as uow:  # another sequencer may have stamped it meanwhile: the first token stays
+        dialect = uow.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        uow.session.execute(
+            insert(LedgerCheckpointTimestamp)
+            .values(checkpoint_id=checkpoint_id, token=stamp.token, gen_time=stamp.gen_time, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["checkpoint_id"])
+        )
+        uow.commit()
+    return None
+
+
+def _record_commitment(db: Database, problem: str | None, now: dt.datetime) -> None:
+    """Keep ``commitment_failing_since`` (the first failure of a run of failures) and the latest reason;
+    written only when the verdict changes, so a healthy log costs no write."""
+    with db.reading() as session:
+        row = session.execute(
+            sa.select(LedgerSequencer.commitment_failing_since, LedgerSequencer.commitment_problem).where(
+                LedgerSequencer.id == STATE_ROW
+            )
+        ).first()
+    since, known = (row[0], row[1]) if row is not None else (None, None)
+    if problem is None and since is None:
+        return
+    if problem is not None and since is not None and problem[:500] == known:
+        return
+    with db.uow() as uow:
+        lock_state(uow.session)
+        values = (
+            {"commitment_failing_since": None, "commitment_problem": None}
+            if problem is None
+            else {"commitment_failing_since": since or now, "commitment_problem": problem[:500]}
+        )
+        uow.session.execute(sa.update(LedgerSequencer).where(LedgerSequencer.id == STATE_ROW).values(**values))
+        uow.commit()
+    if problem is None:
+        log.info("ledger commits again: checkpoints signed and timestamped", failing_since=str(since))
+    else:
+        log.error("ledger cannot commit to its leaves", problem=problem, failing_since=str(since or now))
 
 
 class SequencerThread:

@@ -11,9 +11,9 @@ import base64
 import binascii
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -31,9 +31,11 @@ from shaffof.ledger.errors import (
     NoCheckpointYet,
     TreeSizeOutOfRange,
 )
+from shaffof.ledger.faults import CommitmentGuard
 from shaffof.ledger.keys import LogKeySource
-from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerEntry
-from shaffof.ledger.records import canonical_bytes, record_of
+from shaffof.ledger.models import LeafKind, LedgerCheckpoint, LedgerCheckpointTimestamp, LedgerEntry
+from shaffof.ledger.receipts import PastedReceipt, ReceiptVerdict
+from shaffof.ledger.records import canonical_bytes, domain_record, record_of
 from shaffof.ledger.schemas import (
     CaseReceipt,
     CheckpointPublic,
@@ -45,6 +47,7 @@ from shaffof.ledger.schemas import (
 )
 from shaffof.ledger.sequencer import SequencerReport, integrate
 from shaffof.ledger.store import StoredTree, tree_state
+from shaffof.ledger.timestamps import CheckpointTimestamper
 
 if TYPE_CHECKING:
     from shaffof.cases.models import Case, CaseEvent
@@ -70,7 +73,12 @@ class NewLeaf:
     agency_id: int | None = None
     case_id: uuid.UUID | None = None
     event_seq: int | None = None
+    record_id: int | None = None
 
+
+# Every record of one kind as its domain stores it now: (record id, payload). verify-log rebuilds each
+# record with ``domain_record`` and compares it with the record's leaf (docs/ledger.md).
+RecordSource = Callable[[sa.Connection], Iterator[tuple[int, dict[str, Any]]]]
 
 COPY_FROM = 100  # leaves in one call from which PostgreSQL gets them by COPY
 
@@ -86,7 +94,7 @@ def append_leaves(session: Session, leaves: Sequence[NewLeaf], *, created_at: dt
     if connection.dialect.name == "postgresql" and len(leaves) >= COPY_FROM:
         driver = connection.connection.driver_connection
         assert driver is not None
-        columns = "leaf_hash, kind, subject, agency_id, case_id, event_seq, created_at"
+        columns = "leaf_hash, kind, subject, agency_id, case_id, event_seq, record_id, created_at"
         with driver.cursor() as cursor, cursor.copy(f"COPY {LedgerEntry.__tablename__} ({columns}) FROM STDIN") as copy:
             for leaf in leaves:
                 copy.write_row(
@@ -97,6 +105,7 @@ def append_leaves(session: Session, leaves: Sequence[NewLeaf], *, created_at: dt
                         leaf.agency_id,
                         leaf.case_id,
                         leaf.event_seq,
+                        leaf.record_id,
                         created_at,
                     )
                 )
@@ -111,6 +120,7 @@ def append_leaves(session: Session, leaves: Sequence[NewLeaf], *, created_at: dt
                 "agency_id": leaf.agency_id,
                 "case_id": leaf.case_id,
                 "event_seq": leaf.event_seq,
+                "record_id": leaf.record_id,
                 "created_at": created_at,
             }
             for leaf in leaves
@@ -140,17 +150,23 @@ class Ledger:
         origin: str,
         cases: Cases | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        timestamper: CheckpointTimestamper | None = None,
+        acceptable_failure: dt.timedelta | None = None,
     ) -> None:
         self._db = db
         self._keys = keys
         self.origin = origin
         self._cases = cases
         self.clock = clock
+        self.timestamper = timestamper
+        self.guard = CommitmentGuard(acceptable_failure, lambda: self.clock())
+        self.record_sources: dict[LeafKind, RecordSource] = {}
 
     # ------------------------------------------------------------------ recording
 
     def record_case_event(self, session: Session, case: Case, event: CaseEvent) -> None:
         """The case event handler: the event's leaf joins the event's own transaction."""
+        self.guard.check(session)
         record = record_of(case.registration_number, event)
         leaf = NewLeaf(
             leaf_hash=merkle.leaf_hash(canonical_bytes(record)),
@@ -162,13 +178,57 @@ class Ledger:
         )
         append_leaves(session, [leaf], created_at=self.clock())
 
+    def append_record(
+        self,
+        session: Session,
+        kind: LeafKind,
+        record_id: int,
+        payload: dict[str, Any],
+        *,
+        subject: str | None = None,
+        agency_id: int | None = None,
+        case_id: uuid.UUID | None = None,
+    ) -> bytes:
+        """Log another domain's record in the caller's transaction (they commit together or not at all);
+        returns the leaf hash, the record's receipt until a checkpoint covers it.
+
+        The leaf data is the RFC 8785 canonical JSON of ``{"type": kind, "v": 1, "id": record_id,
+        **payload}``; the payload holds what must never change unnoticed (digests rather than bulky
+        content), built by one function the domain also gives :meth:`add_record_source` for verify-log.
+        Refused (``LedgerUnavailable``) like every write while the log cannot commit (faults.py)."""
+        self.guard.check(session)
+        data = canonical_bytes(domain_record(kind.value, record_id, payload))
+        leaf = NewLeaf(
+            leaf_hash=merkle.leaf_hash(data),
+            kind=kind,
+            subject=subject,
+            agency_id=agency_id,
+            case_id=case_id,
+            record_id=record_id,
+        )
+        append_leaves(session, [leaf], created_at=self.clock())
+        return leaf.leaf_hash
+
+    def add_record_source(self, kind: LeafKind, source: RecordSource) -> None:
+        """Let ``shaffof verify-log`` check every record of ``kind`` against its leaf."""
+        self.record_sources[kind] = source
+
     # ------------------------------------------------------------------ sequencing
 
     def sequence(self, *, max_leaves: int | None = None) -> SequencerReport:
-        """Integrate the committed leaves and sign a checkpoint (if the log key is available)."""
-        return integrate(
-            self._db, log_key=self._keys.get(), origin=self.origin, max_leaves=max_leaves, clock=self.clock
+        """Integrate the committed leaves, sign a checkpoint (if the log key is available) and have it
+        timestamped (if a TSA is configured); record whether the log could commit (faults.py)."""
+        report = integrate(
+            self._db,
+            log_key=self._keys.get(),
+            origin=self.origin,
+            max_leaves=max_leaves,
+            clock=self.clock,
+            timestamper=self.timestamper,
+            key_problem=self._keys.problem,
         )
+        self.guard.forget()
+        return report
 
     # ------------------------------------------------------------------ reading
 
@@ -184,21 +244,30 @@ class Ledger:
         with self._db.reading() as session:
             state = tree_state(session)
             latest = _latest(session)
+            failing = self.guard.failing(session, fresh=True)
+            stamped = latest is not None and _stamp_of(session, latest) is not None
         problem = self._keys.problem if self._keys.get() is None else None
         age = (self.clock() - latest.timestamp).total_seconds() if latest else None
+        refusing = False
+        if failing is not None and self.guard.acceptable is not None:
+            refusing = self.clock() - failing[0] > self.guard.acceptable
         return LogStatus(
             tree_size=state.tree_size,
             checkpoint_tree_size=latest.tree_size if latest else None,
             checkpoint_age_seconds=age,
             signing=problem or "ok",
+            checkpoint_timestamped=stamped,
+            commitment_failing_since=failing[0] if failing else None,
+            commitment_problem=failing[1] if failing else None,
+            refusing_new_work=refusing,
         )
 
     def latest_checkpoint(self) -> CheckpointPublic:
         with self._db.reading() as session:
             latest = _latest(session)
-        if latest is None:
-            raise NoCheckpointYet("The log has not signed a checkpoint yet; try again in a few seconds.")
-        return self._public(latest)
+            if latest is None:
+                raise NoCheckpointYet("The log has not signed a checkpoint yet; try again in a few seconds.")
+            return self._public(latest, _stamp_of(session, latest))
 
     def checkpoints(
         self, *, limit: int = MAX_CHECKPOINTS_PER_PAGE, before: int | None = None
@@ -210,7 +279,8 @@ class Ledger:
         if before is not None:
             statement = statement.where(LedgerCheckpoint.id < before)
         with self._db.reading() as session:
-            return [self._public(_head(row)) for row in session.scalars(statement)]
+            heads = [_head(row) for row in session.scalars(statement)]
+            return [self._public(head, _stamp_of(session, head)) for head in heads]
 
     def leaves(self, start: int, end: int) -> LeafRange:
         """Leaf hashes ``start..end`` (inclusive), at most :data:`MAX_LEAVES_PER_PAGE`, never past the tree."""
@@ -259,6 +329,47 @@ class Ledger:
             proof = merkle.consistency_proof(first, second, StoredTree(session))
         return ConsistencyProofPublic(first=first, second=second, consistency=[b64(p) for p in proof])
 
+    def verify_receipt(self, receipt: PastedReceipt) -> ReceiptVerdict:
+        """Check a receipt against the latest checkpoint, as anyone can offline: the inclusion proof leads to
+        the root of its tree size, and that tree is a prefix of the checkpoint's (consistency proof)."""
+        with self._db.reading() as session:
+            latest = _latest(session)
+            if latest is None:
+                raise NoCheckpointYet("The log has not signed a checkpoint yet; try again in a few seconds.")
+            stamp = _stamp_of(session, latest)
+            nodes = StoredTree(session)
+            consistency: list[bytes] = []
+            linked: merkle.VerificationSuccess | merkle.VerificationFailure = merkle.VerificationSuccess()
+            if receipt.tree_size > latest.tree_size:
+                valid, reason = (
+                    False,
+                    f"the proof is for {receipt.tree_size} leaves; the checkpoint has {latest.tree_size}",
+                )
+            else:
+                root = latest.root_hash
+                if receipt.tree_size < latest.tree_size:
+                    root = merkle.tree_root(receipt.tree_size, nodes)
+                    consistency = merkle.consistency_proof(receipt.tree_size, latest.tree_size, nodes)
+                    linked = merkle.verify_consistency(
+                        receipt.tree_size, latest.tree_size, root, latest.root_hash, consistency
+                    )
+                verdict = merkle.verify_inclusion(
+                    receipt.leaf_hash, receipt.leaf_index, receipt.tree_size, receipt.audit_path, root
+                )
+                valid = bool(verdict) and bool(linked)
+                reason = "included" if valid else str(verdict if not verdict else linked)
+        return ReceiptVerdict(
+            valid=valid,
+            reason=reason,
+            leaf_index=receipt.leaf_index,
+            tree_size=receipt.tree_size,
+            checkpoint_size=latest.tree_size,
+            checkpoint_root=b64(latest.root_hash),
+            checkpoint_time=latest.timestamp,
+            timestamped_at=stamp.gen_time if stamp is not None else None,
+            consistency_hashes=len(consistency),
+        )
+
     def case_receipt(self, actor: Actor, registration_number: str) -> CaseReceipt:
         """The leaves of a case's events and their inclusion proofs against the latest checkpoint, for
         whoever may read the case (the cases domain decides: applicant, its agency's staff, auditors)."""
@@ -285,16 +396,19 @@ class Ledger:
                         inclusion=_inclusion_public(receipt),
                     )
                 )
+            stamp = _stamp_of(session, latest) if latest else None
         return CaseReceipt(
             registration_number=registration_number,
-            checkpoint=self._public(latest) if latest else None,
+            checkpoint=self._public(latest, stamp) if latest else None,
             events=events,
         )
 
-    def _public(self, head: SignedTreeHead) -> CheckpointPublic:
+    def _public(self, head: SignedTreeHead, stamp: LedgerCheckpointTimestamp | None = None) -> CheckpointPublic:
         key = self._keys.get()
         note = signed_note(head, key.public_raw) if key is not None and key.key_id == head.key_id else None
         return CheckpointPublic(
+            timestamp_token=b64(stamp.token) if stamp is not None else None,
+            timestamped_at=stamp.gen_time if stamp is not None else None,
             origin=head.origin,
             tree_size=head.tree_size,
             root_hash=b64(head.root_hash),
@@ -353,6 +467,19 @@ def _inclusion_public(receipt: Receipt) -> InclusionProofPublic | None:
 def _latest(session: Session) -> SignedTreeHead | None:
     row = session.scalar(sa.select(LedgerCheckpoint).order_by(LedgerCheckpoint.id.desc()).limit(1))
     return _head(row) if row is not None else None
+
+
+def _stamp_of(session: Session, head: SignedTreeHead) -> LedgerCheckpointTimestamp | None:
+    """The timestamp token of the checkpoint ``head`` (the newest checkpoint of its size and root)."""
+    return session.scalar(
+        sa.select(LedgerCheckpointTimestamp)
+        .join(LedgerCheckpoint, LedgerCheckpoint.id == LedgerCheckpointTimestamp.checkpoint_id)
+        .where(
+            LedgerCheckpoint.tree_size == head.tree_size,
+            LedgerCheckpoint.signature == head.signature,
+        )
+        .limit(1)
+    )
 
 
 def _head(row: LedgerCheckpoint) -> SignedTreeHead:

@@ -967,6 +967,11 @@ class Pki:
         with self.db.reading() as session:
             return tsa.respond(request_der, self._tsa_signer(session), now=self.clock())
 
+    def timestamp_digest(self, digest_sha256: bytes) -> bytes:
+        """An RFC 3161 token (DER) over a SHA-256 digest: the ledger stamps its checkpoints with it."""
+        with self.db.reading() as session:
+            return tsa.stamp(digest_sha256, self._tsa_signer(session), now=self.clock())
+
     def timestamp_jws_in(self, session: Session, token: str) -> tuple[str, dt.datetime]:
         """Attach an RFC 3161 token to a JWS within ``session`` (e.g. the submission's transaction)."""
         now = self.clock()

@@ -20,8 +20,9 @@ from shaffof.observability import get_logger
 from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
 from shaffof.web import problems
-from shaffof.web.api import admin, auth, cases, catalog, deadlines, health, ledger, officer
+from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer
 from shaffof.web.ui import deadlines as deadline_views
+from shaffof.web.ui import transparency as transparency_views
 from shaffof.web.ui import verify as verify_views
 from shaffof.web.ui import views
 
@@ -74,7 +75,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         return response
 
-    api_routers = (auth.router, catalog.router, cases.router, officer.router, admin.router, ledger.router)
+    api_routers = (
+        auth.router,
+        catalog.router,
+        cases.router,
+        officer.router,
+        admin.router,
+        ledger.router,
+        archive.router,
+    )
     for router in (*api_routers, notify_views.router, live_views.router, deadlines.router):
         app.include_router(router, prefix="/api/v1")
     for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
@@ -84,5 +93,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(views.router)
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
+    app.include_router(transparency_views.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app

@@ -6,8 +6,10 @@ import datetime as dt
 import uuid
 import zoneinfo
 
+import pytest
+
 from shaffof.canonical_json import canonicalize
-from shaffof.ledger.records import canonical_bytes, case_event_record, instant
+from shaffof.ledger.records import canonical_bytes, case_event_record, domain_record, instant
 
 CASE = uuid.UUID("0b6f3c57-6d2a-4f35-9a55-3f3b2c0e7a11")
 
@@ -43,3 +45,13 @@ def test_the_leaf_data_is_the_canonical_json_of_the_record() -> None:
     # Any field that changes changes the bytes.
     later = canonical_bytes(record(at + dt.timedelta(microseconds=1)))
     assert later != data
+
+
+def test_a_domain_record_carries_its_kind_and_id_and_cannot_override_them() -> None:
+    record = domain_record("archive_tombstone", 7, {"sha256": "ab" * 32, "size": 3})
+    assert canonical_bytes(record) == (
+        b'{"id":7,"sha256":"' + b"ab" * 32 + b'","size":3,"type":"archive_tombstone","v":1}'
+    )
+    for key in ("type", "v", "id"):
+        with pytest.raises(ValueError, match="cannot use the keys"):
+            domain_record("archive_tombstone", 7, {key: "forged"})
