@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from shaffof.archive.blobstore import BlobStore
 from shaffof.cases.service import Cases, SlaReport
@@ -18,6 +19,9 @@ from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
 from shaffof.notify.service import Notifications, notify_heads
+from shaffof.oidc.provider import OidcConfig
+from shaffof.oidc.service import Oidc
+from shaffof.oidc.subject import pairwise_key
 from shaffof.pki.service import Pki, PkiSubmissionSignatures
 
 
@@ -34,6 +38,28 @@ class Platform:
     live: LiveUpdates
     ledger: Ledger
     pki: Pki
+
+    @cached_property
+    def oidc(self) -> Oidc:
+        """The OpenID Connect provider, sign-in with assurance levels and agency API clients (oidc/)."""
+        settings = self.settings
+        config = OidcConfig(
+            issuer=settings.resolved_oidc_issuer,
+            pairwise_key=pairwise_key(settings.secret_key),
+            access_token_ttl=dt.timedelta(seconds=settings.oidc_access_token_ttl_seconds),
+            id_token_ttl=dt.timedelta(seconds=settings.oidc_id_token_ttl_seconds),
+            idle_timeout=dt.timedelta(seconds=settings.oidc_idle_timeout_seconds),
+            session_ttl=dt.timedelta(seconds=settings.session_ttl_seconds),
+        )
+        return Oidc(
+            self.db,
+            self.pki,
+            self.passwords,
+            self.login_policy,
+            config,
+            secret_key=settings.secret_key,
+            max_failures_per_address=settings.login_max_failures_per_address,
+        )
 
     def issue_decisions(self, limit: int = 50) -> int:
         """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
