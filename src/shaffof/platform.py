@@ -19,9 +19,11 @@ from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
 from shaffof.notify.service import Notifications, notify_heads
+from shaffof.oidc.models import Assurance
 from shaffof.oidc.provider import OidcConfig
 from shaffof.oidc.service import Oidc
 from shaffof.oidc.subject import pairwise_key
+from shaffof.oidc.upstream import Upstream, UpstreamConfig
 from shaffof.pki.service import Pki, PkiSubmissionSignatures
 
 
@@ -51,6 +53,20 @@ class Platform:
             idle_timeout=dt.timedelta(seconds=settings.oidc_idle_timeout_seconds),
             session_ttl=dt.timedelta(seconds=settings.session_ttl_seconds),
         )
+        upstream = None
+        if settings.upstream_oidc_issuer and settings.upstream_oidc_client_id and settings.upstream_oidc_client_secret:
+            upstream = Upstream(
+                UpstreamConfig(
+                    issuer=settings.upstream_oidc_issuer.rstrip("/"),
+                    client_id=settings.upstream_oidc_client_id,
+                    client_secret=settings.upstream_oidc_client_secret.get_secret_value(),
+                    redirect_uri=f"{config.issuer}/oauth/upstream/callback",
+                    scope=settings.upstream_oidc_scope,
+                    pinfl_claim=settings.upstream_oidc_pinfl_claim,
+                    acr=Assurance(settings.upstream_oidc_acr),
+                ),
+                settings.secret_key,
+            )
         return Oidc(
             self.db,
             self.pki,
@@ -59,6 +75,7 @@ class Platform:
             config,
             secret_key=settings.secret_key,
             max_failures_per_address=settings.login_max_failures_per_address,
+            upstream=upstream,
         )
 
     def issue_decisions(self, limit: int = 50) -> int:

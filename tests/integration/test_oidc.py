@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +27,7 @@ from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
+from pydantic import SecretStr
 
 from shaffof.canonical_json import canonicalize
 from shaffof.config import Settings
@@ -34,6 +36,7 @@ from shaffof.oidc.models import AccessToken, AuthorizationCode
 from shaffof.pki.signing.jws import sign_submission
 from shaffof.platform import Platform
 from shaffof.web.app import create_app
+from tests.conftest import SERVICES
 from tests.factories import PASSWORD, World
 from tests.integration.test_live import free_port, serving
 from tests.integration.test_pki_cloud import Clock
@@ -640,3 +643,68 @@ def test_throttling_per_address_says_the_same_for_every_login(provider: Provider
     page = browser.submit(page, {"login": "bob", "password": PASSWORD})
     assert page.status_code == 429 and "address" in error_text(page)  # even the right password, from here
     assert "Retry-After" in page.headers
+
+
+def test_sign_in_through_an_upstream_shaffof_matches_the_person_by_pinfl(
+    provider: Provider, settings: Settings, tmp_path: Path
+) -> None:
+    """``provider`` plays the national identity provider; a second Shaffof, on its own database, signs alice
+    in through it and then serves its own relying party."""
+    from shaffof.db import migrate
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    registered = provider.register(
+        name="Shaffof (tuman)",
+        redirect_uris=[f"{base}/oauth/upstream/callback"],
+        post_logout_redirect_uris=[],
+        scopes=["openid", "pinfl"],
+    )
+    totp = provider.enrol_totp("alice")
+    url = f"sqlite:///{tmp_path / 'downstream.db'}"
+    migrate.upgrade(url)
+    downstream_db = Database(url)
+    app = provider_app(
+        settings.model_copy(update={"data_dir": tmp_path / "downstream"}),
+        downstream_db,
+        base,
+        upstream_oidc_issuer=provider.base,
+        upstream_oidc_client_id=registered["client_id"],
+        upstream_oidc_client_secret=SecretStr(registered["client_secret"]),
+    )
+    World.build(app.state.platform, SERVICES)  # the same demo citizens, with the same PINFLs
+    app.state.platform.oidc.clock = provider.clock
+    try:
+        with serving(app, port):
+            downstream = Provider(base, app.state.platform, provider.clock, bearer(base, "admin"))
+            client = downstream.register(scopes=["openid", "profile"])
+            metadata = discover(base)
+            flow = start_flow(relying_party(downstream, client, scope="openid profile"), metadata)
+            here, national = Browser(base), Browser(provider.base)
+            page = here.follow(here.get(flow.url))
+            link = html.unescape(re.search(r'href="(/oauth/upstream/start[^"]*)"', page.text).group(1))
+            to_national = here.get(link)
+            assert to_national.status_code == 303 and to_national.headers["location"].startswith(provider.base)
+
+            # A forged return (another state) is refused and opens no session.
+            forged = here.get("/oauth/upstream/callback?code=x&state=forged")
+            assert forged.status_code == 401 and "shaffof_session" not in here.http.cookies
+
+            at_national = national.sign_in(national.get(to_national.headers["location"]), "alice", totp, provider.clock)
+            back = national.consent(at_national)
+            assert back.status_code == 302 and back.headers["location"].startswith(f"{base}/oauth/upstream/callback")
+            consent = here.follow(here.get(back.headers["location"]))
+            callback = callback_of(here.consent(consent))
+            tokens = flow.rp.fetch_token(
+                metadata["token_endpoint"], authorization_response=callback, code_verifier=flow.verifier
+            )
+            claims = verify_id_token(
+                metadata, tokens["id_token"], client["client_id"], flow.nonce, at=provider.clock.now
+            )
+            assert claims["acr"] == "substantial" and "fed" in claims["amr"] and claims["family_name"] == "Karimova"
+
+            # The callback cannot be replayed: its code is spent at the national provider.
+            replay = Browser(base)
+            assert replay.get(back.headers["location"]).status_code == 401
+    finally:
+        downstream_db.dispose()

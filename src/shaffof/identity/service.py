@@ -348,3 +348,31 @@ def failed_logins_from(session: Session, client_ip: str, since: dt.datetime) -> 
         .where(LoginAttempt.client_ip == client_ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
     )
     return int(count or 0)
+
+
+def citizen_account_by_pinfl(session: Session, pinfl: str) -> Account | None:
+    """The active account of the person with this PINFL (for sign-in through an upstream identity provider)."""
+    return session.scalar(
+        sa.select(Account)
+        .join(Person, Person.id == Account.person_id)
+        .where(Person.pinfl == pinfl, Account.role == Role.citizen, Account.is_active.is_(True))
+        .order_by(Account.id)
+        .limit(1)
+    )
+
+
+def open_session(uow: UnitOfWork, account_id: int, ttl: dt.timedelta) -> tuple[str, int]:
+    """A browser session for an account authenticated elsewhere (an upstream identity provider), in the
+    caller's transaction; the secret and the row's id."""
+    now = utcnow()
+    secret = secrets.token_urlsafe(32)
+    row = AuthToken(
+        token_hash=token_hash(secret),
+        account_id=account_id,
+        kind=TokenKind.session,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return secret, row.id

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.db.uow import UnitOfWork
-from shaffof.errors import Forbidden, Unauthenticated
+from shaffof.errors import Forbidden, NotFound, Unauthenticated
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
 from shaffof.identity.passwords import Passwords
@@ -34,6 +34,7 @@ from shaffof.oidc.errors import RateLimited
 from shaffof.oidc.models import Assurance, ClientKind, OidcClient, SecurityEvent
 from shaffof.oidc.provider import OidcConfig, ProviderContext, SignedInUser, signed_in_user
 from shaffof.oidc.scopes import ALL_SCOPES, PERSON_SCOPES, claims_for
+from shaffof.oidc.upstream import Started, Upstream
 from shaffof.pki.service import Pki
 
 
@@ -133,6 +134,7 @@ class Oidc:
         *,
         secret_key: str,
         max_failures_per_address: int,
+        upstream: Upstream | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.db = db
@@ -144,6 +146,7 @@ class Oidc:
         self.max_failures_per_address = max_failures_per_address
         self.clock = clock
         self.rate_limiter = RateLimiter()
+        self.upstream = upstream
 
     # ---------------------------------------------------------------- discovery and keys
     def discovery(self) -> dict[str, Any]:
@@ -340,6 +343,20 @@ class Oidc:
         if active is None:
             return None
         return signin.signature_challenge(self.secret_key, active.token_id, self.config.issuer)
+
+    def upstream_start(self, next_path: str) -> Started:
+        if self.upstream is None:
+            raise NotFound("No upstream identity provider is configured (SHAFFOF_UPSTREAM_OIDC_ISSUER).")
+        return self.upstream.start(next_path, self.clock())
+
+    def upstream_finish(self, callback_url: str, flow_cookie: str | None, client: signin.Client) -> tuple[str, str]:
+        """The upstream provider sent the person back: a session here, matched by PINFL, and where to go."""
+        if self.upstream is None:
+            raise NotFound("No upstream identity provider is configured (SHAFFOF_UPSTREAM_OIDC_ISSUER).")
+        with self.db.uow() as uow:
+            return self.upstream.finish(
+                uow, callback_url, flow_cookie, self.clock(), self.config.session_ttl, client.ip, client.user_agent
+            )
 
     def session_user(self, session_secret: str | None) -> SignedInUser | None:
         with self.db.uow() as uow:

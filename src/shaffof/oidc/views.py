@@ -376,6 +376,52 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
     return response
 
 
+UPSTREAM_COOKIE = "shaffof_upstream"
+
+
+@router.get("/oauth/upstream/start")
+def upstream_start(
+    platform: PlatformDep,
+    next: str | None = Query(default=None, max_length=4000),
+) -> Response:
+    """Hand the person to the upstream identity provider; it sends them back to /oauth/upstream/callback."""
+    started = platform.oidc.upstream_start(_safe_next(next))
+    response = RedirectResponse(started.authorization_url, status_code=303)
+    response.set_cookie(
+        UPSTREAM_COOKIE,
+        started.flow_cookie,
+        max_age=600,
+        httponly=True,
+        secure=platform.settings.cookie_secure,
+        samesite="lax",
+        path="/oauth/upstream/",
+    )
+    return response
+
+
+@router.get("/oauth/upstream/callback")
+def upstream_callback(request: Request, platform: PlatformDep) -> Response:
+    lang = choose_language(request, None)
+    try:
+        secret, next_path = platform.oidc.upstream_finish(
+            str(request.url), request.cookies.get(UPSTREAM_COOKIE), _client(request)
+        )
+    except DomainError as error:
+        return _page(
+            request,
+            "message.html",
+            lang,
+            error.status,
+            heading=TEXTS[lang]["error_title"],
+            message=error.detail,
+            alert=True,
+        )
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response.delete_cookie(UPSTREAM_COOKIE, path="/oauth/upstream/")
+    _set_session(response, platform, secret)
+    return response
+
+
 # ------------------------------------------------------------------------------------------ JSON API
 class ClientCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
