@@ -708,3 +708,32 @@ def test_sign_in_through_an_upstream_shaffof_matches_the_person_by_pinfl(
             assert replay.get(back.headers["location"]).status_code == 401
     finally:
         downstream_db.dispose()
+
+
+def test_the_security_page_enrols_an_authenticator_by_qr_code_and_shows_recovery_codes_once(provider: Provider) -> None:
+    browser = Browser(provider.base)
+    page = browser.sign_in(browser.get("/oauth/sign-in?next=/oauth/security"), "bob", None, provider.clock)
+    assert page.status_code == 200 and "Xavfsizlik hodisalari" in page.text and "127.0.0.1" in page.text
+    enrol = browser.http.post("/oauth/security/totp", data={"csrf": hidden(page.text, "csrf")})
+    assert enrol.status_code == 200 and 'src="data:image/svg+xml' in enrol.text
+    secret = re.search(r"<code>([A-Z2-7]{16,})</code>", enrol.text).group(1)
+    totp = pyotp.TOTP(secret)
+    wrong = browser.http.post(
+        "/oauth/security/totp/confirm", data={"csrf": hidden(enrol.text, "csrf"), "code": "000000"}
+    )
+    assert wrong.status_code == 401 and 'role="alert"' in wrong.text
+    confirmed = browser.http.post(
+        "/oauth/security/totp/confirm", data={"csrf": hidden(enrol.text, "csrf"), "code": totp.at(provider.clock.now)}
+    )
+    assert confirmed.status_code == 200 and "Autentifikator ulandi" in confirmed.text
+    provider.clock.step()
+    # Recovery codes need a session that proved the second factor, not the password alone.
+    too_low = browser.http.post("/oauth/security/recovery-codes", data={"csrf": hidden(confirmed.text, "csrf")})
+    assert too_low.status_code == 403
+    step_up = browser.follow(browser.get("/oauth/sign-in?level=substantial&next=/oauth/security"))
+    page = browser.submit(step_up, {"code": totp.at(provider.clock.now)})
+    codes = browser.http.post("/oauth/security/recovery-codes", data={"csrf": hidden(page.text, "csrf")})
+    assert codes.status_code == 200
+    assert len(re.findall(r"<li><code>[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3}</code></li>", codes.text)) == 10
+    forged = browser.http.post("/oauth/security/recovery-codes", data={"csrf": "forged"})
+    assert forged.status_code == 403

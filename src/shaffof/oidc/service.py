@@ -358,6 +358,14 @@ class Oidc:
                 uow, callback_url, flow_cookie, self.clock(), self.config.session_ttl, client.ip, client.user_agent
             )
 
+    def session_actor(self, session_secret: str | None) -> Actor | None:
+        """The account behind a valid browser session (for the person's own security page)."""
+        if not session_secret:
+            return None
+        with self.db.reading() as session:
+            active = identity.active_session(session, session_secret)
+        return active.actor if active else None
+
     def session_user(self, session_secret: str | None) -> SignedInUser | None:
         with self.db.uow() as uow:
             user = signed_in_user(uow.session, session_secret, self.clock(), self.config)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import segno
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -374,6 +375,56 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
     )
     _set_session(response, platform, new.secret)
     return response
+
+
+# ------------------------------------------------------------------------------------------ the person's security page
+def _security_page(request: Request, platform: PlatformDep, secret: str, **extra: Any) -> Response:
+    lang = choose_language(request, None)
+    actor = platform.oidc.session_actor(secret)
+    if actor is None:
+        return RedirectResponse(f"/oauth/sign-in?next={quote('/oauth/security', safe='')}", status_code=303)
+    enrolment = extra.get("enrolment")
+    return _page(
+        request,
+        "security.html",
+        lang,
+        int(extra.pop("status", 200)),
+        events=platform.oidc.security_events(actor),
+        csrf=csrf_token(platform.settings.secret_key, secret),
+        qr=segno.make(enrolment.otpauth_uri, error="m").svg_data_uri(scale=6) if enrolment else None,
+        **extra,
+    )
+
+
+@router.get("/oauth/security", response_class=HTMLResponse)
+def security(request: Request, platform: PlatformDep) -> Response:
+    """The person's sign-in security: authenticator (QR code), recovery codes, the log of security events."""
+    return _security_page(request, platform, request.cookies.get(SESSION_COOKIE) or "")
+
+
+@router.post("/oauth/security/{action:path}", response_class=HTMLResponse)
+async def security_action(action: str, request: Request, platform: PlatformDep) -> Response:
+    form = await request.form()
+    secret = request.cookies.get(SESSION_COOKIE) or ""
+    lang = choose_language(request, None)
+    actor = platform.oidc.session_actor(secret)
+    if actor is None or not hmac.compare_digest(
+        str(form.get("csrf", "")), csrf_token(platform.settings.secret_key, secret)
+    ):
+        return _form_expired(request, lang)
+    try:
+        if action == "totp":
+            enrolment = await run_in_threadpool(platform.pki.enrol_totp, actor)
+            return _security_page(request, platform, secret, enrolment=enrolment)
+        if action == "totp/confirm":
+            await run_in_threadpool(platform.pki.confirm_totp, actor, str(form.get("code", "")).strip())
+            return _security_page(request, platform, secret, notice=TEXTS[lang]["totp_confirmed"])
+        if action == "recovery-codes":
+            codes = await run_in_threadpool(platform.oidc.recovery_codes, actor, secret)
+            return _security_page(request, platform, secret, recovery_codes=codes)
+    except DomainError as error:
+        return _security_page(request, platform, secret, error=error.detail, status=error.status)
+    return _security_page(request, platform, secret, status=404)
 
 
 UPSTREAM_COOKIE = "shaffof_upstream"
