@@ -127,7 +127,7 @@ class Browser:
         return response
 
     def submit(self, page: httpx.Response, fields: dict[str, str]) -> httpx.Response:
-        form = {name: hidden(page.text, name) for name in ("csrf", "step", "next", "level", "lang")}
+        form = {name: hidden(page.text, name) for name in ("csrf", "step", "next", "level", "since", "lang")}
         return self.follow(self.http.post("/oauth/sign-in", data={**form, **fields}))
 
     def sign_in(self, start: httpx.Response, login: str, totp: pyotp.TOTP | None, clock: Clock) -> httpx.Response:
@@ -737,3 +737,26 @@ def test_the_security_page_enrols_an_authenticator_by_qr_code_and_shows_recovery
     assert len(re.findall(r"<li><code>[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3}</code></li>", codes.text)) == 10
     forged = browser.http.post("/oauth/security/recovery-codes", data={"csrf": "forged"})
     assert forged.status_code == 403
+
+
+def test_prompt_login_and_max_age_make_a_signed_in_person_sign_in_again(provider: Provider) -> None:
+    client = provider.register()
+    browser, metadata = signed_in_browser(provider, client)
+    signed_in_at = provider.clock.now
+    provider.clock.step(120)
+    # max_age larger than the sign-in's age: no new sign-in.
+    flow = start_flow(relying_party(provider, client), metadata, max_age="600")
+    callback_of(browser.follow(browser.get(flow.url)))
+    for extra in ({"prompt": "login"}, {"max_age": "60"}):
+        provider.clock.step(120)  # the last sign-in is two minutes old
+        flow = start_flow(relying_party(provider, client), metadata, **extra)
+        page = browser.follow(browser.get(flow.url))
+        assert 'name="step" value="password"' in page.text, extra
+        provider.clock.step()
+        callback = callback_of(browser.submit(page, {"login": "alice", "password": PASSWORD}))
+        tokens = flow.rp.fetch_token(
+            metadata["token_endpoint"], authorization_response=callback, code_verifier=flow.verifier
+        )
+        claims = verify_id_token(metadata, tokens["id_token"], client["client_id"], flow.nonce, at=provider.clock.now)
+        assert claims["auth_time"] > int(signed_in_at.timestamp())
+        signed_in_at = provider.clock.now

@@ -71,6 +71,7 @@ class ShowError:
 class NeedSignIn:
     level: Assurance
     current: Assurance | None
+    authenticated_since: dt.datetime | None = None  # prompt=login / max_age: sign in again, from this instant
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,20 @@ class RateLimiter:
                 return False
             window.append(now)
             return True
+
+
+def reauthentication_since(parameters: dict[str, str], now: dt.datetime) -> dt.datetime | None:
+    """OIDC Core §3.1.2.1: ``prompt=login`` asks for a new sign-in; ``max_age`` bounds the sign-in's age.
+
+    The request the person returns to after signing in again carries neither (the view drops them), so the
+    fresh sign-in is not asked for twice.
+    """
+    if "login" in (parameters.get("prompt") or "").split():
+        return now
+    max_age = parameters.get("max_age")
+    if max_age is not None and max_age.isdigit():
+        return now - dt.timedelta(seconds=int(max_age))
+    return None
 
 
 def required_level(client: OidcClient, acr_values: str | None) -> Assurance:
@@ -226,6 +241,9 @@ class Oidc:
                 if request.payload.data.get("prompt") == "none":
                     return self._error(server, request, LoginRequiredError(redirect_uri=request.payload.redirect_uri))
                 return NeedSignIn(level, user.acr if user else None)
+            since = reauthentication_since(request.payload.data, context.now)
+            if since is not None and user.auth_time < since:
+                return NeedSignIn(level, user.acr, context.now)
             scope = grant.request.scope
             if consent is None and context.missing_consent(user.account_id, client.client_id, scope):
                 return NeedConsent(client.name, client.client_id, scope.split(), claims_for(scope.split()))

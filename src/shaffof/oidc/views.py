@@ -159,10 +159,9 @@ def _render_outcome(
             alert=True,
         )
     if isinstance(outcome, NeedSignIn):
-        back = "/oauth/authorize?" + urlencode(params)
-        return RedirectResponse(
-            f"/oauth/sign-in?level={outcome.level.value}&next={quote(back, safe='')}&lang={lang}", status_code=303
-        )
+        back = "/oauth/authorize?" + urlencode([(k, v) for k, v in params if k not in ("prompt", "max_age")])
+        since = int(outcome.authenticated_since.timestamp()) if outcome.authenticated_since else 0
+        return RedirectResponse(_sign_in_url(outcome.level, back, lang, since), status_code=303)
     assert isinstance(outcome, NeedConsent)
     asked = [s for s in outcome.scopes if s in PERSON_SCOPES]
     return _page(
@@ -242,9 +241,14 @@ async def end_session(request: Request, platform: PlatformDep) -> Response:
 
 
 # ------------------------------------------------------------------------------------------ sign-in pages
-def _step(user: Any, level: Assurance) -> str | None:
-    """The next sign-in step towards ``level``, or None when the session already has it."""
-    if user is None:
+def _sign_in_url(level: Assurance, next_path: str, lang: str, since: int) -> str:
+    return f"/oauth/sign-in?level={level.value}&next={quote(next_path, safe='')}&lang={lang}&since={since}"
+
+
+def _step(user: Any, level: Assurance, since: int) -> str | None:
+    """The next sign-in step towards ``level`` (a password first when the sign-in is older than ``since``),
+    or None when the session already has it."""
+    if user is None or user.auth_time.timestamp() < since:
         return "password"
     if user.acr.rank >= level.rank:
         return None
@@ -261,12 +265,13 @@ def _sign_in_page(
     level: Assurance,
     next_path: str,
     secret: str | None,
+    since: int = 0,
     error: str | None = None,
     error_field: str | None = None,
     status: int = 200,
 ) -> Response:
     user = platform.oidc.session_user(secret)
-    step = _step(user, level)
+    step = _step(user, level, since)
     if step is None:
         return RedirectResponse(next_path, status_code=303)
     form_token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
@@ -282,6 +287,7 @@ def _sign_in_page(
         step=step,
         level=level.value,
         next=next_path,
+        since=since,
         current=user.acr.value if user else None,
         csrf=form_token if step == "password" else csrf_token(platform.settings.secret_key, secret or ""),
         error=error,
@@ -307,6 +313,7 @@ def sign_in_form(
     next: str | None = Query(default=None, max_length=4000),
     level: Assurance = Assurance.low,
     lang: str | None = Query(default=None, max_length=5),
+    since: int = Query(default=0, ge=0, description="a sign-in older than this instant (Unix time) is redone"),
 ) -> Response:
     language = choose_language(request, lang)
     return _sign_in_page(
@@ -316,6 +323,7 @@ def sign_in_form(
         level=level,
         next_path=_safe_next(next),
         secret=request.cookies.get(SESSION_COOKIE),
+        since=since,
     )
 
 
@@ -329,6 +337,7 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
     except ValueError:
         level = Assurance.low
     next_path = _safe_next(str(form.get("next", "")))
+    since = int(str(form.get("since", "0"))) if str(form.get("since", "0")).isdigit() else 0
     step = str(form.get("step", ""))
     secret = request.cookies.get(SESSION_COOKIE)
     sent_csrf = str(form.get("csrf", ""))
@@ -341,7 +350,15 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
 
     def again(error: str, status: int) -> Response:
         return _sign_in_page(
-            request, platform, lang=lang, level=level, next_path=next_path, secret=secret, error=error, status=status
+            request,
+            platform,
+            lang=lang,
+            level=level,
+            next_path=next_path,
+            secret=secret,
+            since=since,
+            error=error,
+            status=status,
         )
 
     if not valid_csrf:
@@ -370,9 +387,7 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
         return response
     except DomainError as error:
         return again(error.detail, error.status)
-    response = RedirectResponse(
-        f"/oauth/sign-in?level={level.value}&next={quote(next_path, safe='')}&lang={lang}", status_code=303
-    )
+    response = RedirectResponse(_sign_in_url(level, next_path, lang, since), status_code=303)
     _set_session(response, platform, new.secret)
     return response
 
