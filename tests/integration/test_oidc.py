@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
 import json
 import re
@@ -17,12 +18,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import cbor2
 import httpx
 import pyotp
 import pytest
 import sqlalchemy as sa
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.errors import BadSignatureError
@@ -760,3 +764,107 @@ def test_prompt_login_and_max_age_make_a_signed_in_person_sign_in_again(provider
         claims = verify_id_token(metadata, tokens["id_token"], client["client_id"], flow.nonce, at=provider.clock.now)
         assert claims["auth_time"] > int(signed_in_at.timestamp())
         signed_in_at = provider.clock.now
+
+
+class SoftwareAuthenticator:
+    """A FIDO2 authenticator in software (P-256, 'none' attestation), answering as a browser would."""
+
+    def __init__(self, origin: str) -> None:
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.credential_id = secrets.token_bytes(32)
+        self.origin = origin
+        self.rp_id = urlsplit(origin).hostname or ""
+        self.counter = 0
+
+    def _client_data(self, kind: str, challenge: str) -> bytes:
+        return json.dumps({"type": kind, "challenge": challenge, "origin": self.origin, "crossOrigin": False}).encode()
+
+    def _auth_data(self, flags: int, attested: bytes = b"") -> bytes:
+        self.counter += 1
+        rp_hash = hashlib.sha256(self.rp_id.encode()).digest()
+        return rp_hash + bytes([flags]) + self.counter.to_bytes(4, "big") + attested
+
+    def create(self, options: dict[str, Any]) -> dict[str, Any]:
+        numbers = self.key.public_key().public_numbers()
+        cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+        attested = bytes(16) + len(self.credential_id).to_bytes(2, "big") + self.credential_id + cose
+        auth_data = self._auth_data(0x41, attested)  # user present, attested credential data
+        client_data = self._client_data("webauthn.create", options["challenge"])
+        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+        return {
+            "id": b64url(self.credential_id),
+            "rawId": b64url(self.credential_id),
+            "type": "public-key",
+            "response": {"clientDataJSON": b64url(client_data), "attestationObject": b64url(attestation)},
+            "clientExtensionResults": {},
+        }
+
+    def get(self, options: dict[str, Any], *, origin: str | None = None) -> dict[str, Any]:
+        auth_data = self._auth_data(0x01)
+        client_data = json.dumps(
+            {"type": "webauthn.get", "challenge": options["challenge"], "origin": origin or self.origin}
+        ).encode()
+        signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+        return {
+            "id": b64url(self.credential_id),
+            "rawId": b64url(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": b64url(client_data),
+                "authenticatorData": b64url(auth_data),
+                "signature": b64url(signature),
+            },
+            "clientExtensionResults": {},
+        }
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_security_key_is_a_second_factor_and_a_wrong_origin_is_refused(provider: Provider) -> None:
+    client = provider.register(required_acr="substantial")
+    totp = provider.enrol_totp("alice")
+    metadata = discover(provider.base)
+    key = SoftwareAuthenticator(provider.base)
+    # Registration needs a session that proved a second factor.
+    browser = Browser(provider.base)
+    flow = start_flow(relying_party(provider, client), metadata)
+    page = browser.sign_in(browser.get(flow.url), "alice", totp, provider.clock)
+    headers = {"X-CSRF-Token": csrf_of(provider, browser.http.cookies.get("shaffof_session"))}
+    options = browser.http.post("/oauth/security-keys/options", json={"purpose": "register"}, headers=headers)
+    assert options.status_code == 200, options.text
+    assert options.json()["rp"]["id"] == "127.0.0.1"
+    added = browser.http.post(
+        "/oauth/security-keys", json={"credential": key.create(options.json()), "label": "YubiKey"}, headers=headers
+    )
+    assert added.status_code == 204, added.text
+    no_csrf = browser.http.post("/oauth/security-keys/options", json={"purpose": "register"})
+    assert no_csrf.status_code == 403
+
+    # A new sign-in: password, then the key instead of a code.
+    other = Browser(provider.base)
+    flow2 = start_flow(relying_party(provider, client), metadata)
+    page = other.sign_in(other.get(flow2.url), "alice", None, provider.clock)
+    assert 'data-security-key="authenticate"' in page.text and "/static/security-keys.js" in page.text
+    headers = {"X-CSRF-Token": csrf_of(provider, other.http.cookies.get("shaffof_session"))}
+    options = other.http.post("/oauth/security-keys/options", json={"purpose": "authenticate"}, headers=headers).json()
+    phished = other.http.post(
+        "/oauth/sign-in/security-key",
+        json={"credential": key.get(options, origin="https://shaffof-login.example"), "next": "/"},
+        headers=headers,
+    )
+    assert phished.status_code == 401 and issued_counts(provider) == (0, 0)
+    answer = other.http.post(
+        "/oauth/sign-in/security-key",
+        json={"credential": key.get(options), "next": page.url.raw_path.decode()},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    consent = other.follow(other.get(answer.json()["next"]))
+    callback = callback_of(other.consent(consent))
+    tokens = flow2.rp.fetch_token(
+        metadata["token_endpoint"], authorization_response=callback, code_verifier=flow2.verifier
+    )
+    claims = verify_id_token(metadata, tokens["id_token"], client["client_id"], flow2.nonce, at=provider.clock.now)
+    assert claims["acr"] == "substantial" and "hwk" in claims["amr"]

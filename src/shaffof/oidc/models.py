@@ -156,6 +156,7 @@ class SecurityEventKind(StrEnum):
     step_up_failed = "step_up_failed"
     recovery_code_used = "recovery_code_used"
     recovery_codes_issued = "recovery_codes_issued"
+    security_key_added = "security_key_added"
     consent_granted = "consent_granted"
     logout = "logout"
 
@@ -173,3 +174,18 @@ class SecurityEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))
     detail: Mapped[str | None] = mapped_column(sa.String(300))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SecurityKey(Base):
+    """A WebAuthn credential (a security key or platform authenticator) registered as a second factor."""
+
+    __tablename__ = "oidc_security_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(sa.String(1400), unique=True)  # base64url, at most 1023 bytes
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)  # COSE_Key
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    label: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]

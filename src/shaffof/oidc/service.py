@@ -28,11 +28,11 @@ from shaffof.identity.actor import Actor
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.policy import ensure_admin
 from shaffof.identity.service import LoginPolicy
-from shaffof.oidc import clients, keys, signin
+from shaffof.oidc import clients, keys, security_keys, signin
 from shaffof.oidc._internal.server import Server, StarletteOAuth2Request
 from shaffof.oidc.errors import RateLimited
-from shaffof.oidc.models import Assurance, ClientKind, OidcClient, SecurityEvent
-from shaffof.oidc.provider import OidcConfig, ProviderContext, SignedInUser, signed_in_user
+from shaffof.oidc.models import Assurance, ClientKind, OidcClient, SecurityEvent, SecurityEventKind
+from shaffof.oidc.provider import OidcConfig, ProviderContext, SignedInUser, record_event, signed_in_user
 from shaffof.oidc.scopes import ALL_SCOPES, PERSON_SCOPES, claims_for
 from shaffof.oidc.upstream import Started, Upstream
 from shaffof.pki.service import Pki
@@ -350,6 +350,47 @@ class Oidc:
                 token=token,
                 secret_key=self.secret_key,
                 issuer=self.config.issuer,
+                client=client,
+                now=self.clock(),
+                session_ttl=self.config.session_ttl,
+            )
+
+    @property
+    def relying_party(self) -> security_keys.RelyingParty:
+        return security_keys.RelyingParty.of(self.config.issuer)
+
+    def security_key_options(self, session_secret: str, purpose: str) -> str:
+        """WebAuthn options (JSON) to register a key (``register``) or to step up with one (``authenticate``)."""
+        with self.db.uow() as uow:
+            if purpose == "register":
+                return security_keys.registration_options(uow, self.relying_party, self.secret_key, session_secret)
+            return security_keys.authentication_options(uow, self.relying_party, self.secret_key, session_secret)
+
+    def register_security_key(self, session_secret: str, credential: str, label: str, client: signin.Client) -> None:
+        with self.db.uow() as uow:
+            now = self.clock()
+            security_keys.register(uow, self.relying_party, self.secret_key, session_secret, credential, label, now)
+            active = identity.active_session(uow.session, session_secret)
+            assert active is not None
+            record_event(
+                uow.session,
+                active.actor.account_id,
+                SecurityEventKind.security_key_added,
+                now,
+                client_ip=client.ip,
+                user_agent=client.user_agent,
+                detail=label[:100] or None,
+            )
+            uow.commit()
+
+    def step_up_security_key(self, session_secret: str, credential: str, client: signin.Client) -> signin.NewSession:
+        with self.db.uow() as uow:
+            return signin.security_key(
+                uow,
+                self.relying_party,
+                secret=session_secret,
+                credential=credential,
+                secret_key=self.secret_key,
                 client=client,
                 now=self.clock(),
                 session_ttl=self.config.session_ttl,

@@ -23,6 +23,7 @@ from shaffof.identity.errors import InvalidCredentials, TooManyLoginAttempts
 from shaffof.identity.models import TokenKind
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
+from shaffof.oidc import security_keys
 from shaffof.oidc.errors import SecondFactorRejected, SignatureProofRejected
 from shaffof.oidc.models import Assurance, RecoveryCode, SecurityEvent, SecurityEventKind, SessionAssurance
 from shaffof.oidc.provider import digest, record_event
@@ -168,6 +169,33 @@ def second_factor(
     level = max(assurance.acr, Assurance.substantial, key=lambda a: a.rank)
     new = _raise_level(uow, secret, level, amr, now, session_ttl)
     _log(uow, account_id, kind, now, client, commit=True)
+    return new
+
+
+def security_key(
+    uow: UnitOfWork,
+    rp: security_keys.RelyingParty,
+    *,
+    secret: str,
+    credential: str,
+    secret_key: str,
+    client: Client,
+    now: dt.datetime,
+    session_ttl: dt.timedelta,
+) -> NewSession:
+    """Raise a password session to ``substantial`` with a WebAuthn assertion of one of the person's keys."""
+    active, assurance = _current(uow, secret)
+    account_id = active.actor.account_id
+    try:
+        key = security_keys.authenticate(uow, rp, secret_key, secret, credential, now)
+    except SecondFactorRejected:
+        uow.rollback()
+        _log(uow, account_id, SecurityEventKind.step_up_failed, now, client, "security key", commit=True)
+        raise
+    amr = sorted({*assurance.amr, "hwk", "mfa"})
+    level = max(assurance.acr, Assurance.substantial, key=lambda a: a.rank)
+    new = _raise_level(uow, secret, level, amr, now, session_ttl)
+    _log(uow, account_id, SecurityEventKind.step_up, now, client, f"security key {key.label}", commit=True)
     return new
 
 

@@ -8,9 +8,10 @@ Form bodies are read here (async) and the operation runs in the thread pool like
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 import segno
@@ -41,7 +42,7 @@ from shaffof.oidc.service import (
     ShowError,
 )
 from shaffof.oidc.texts import TEXTS
-from shaffof.web.deps import SESSION_COOKIE, CurrentActor, PlatformDep, csrf_token
+from shaffof.web.deps import CSRF_HEADER, SESSION_COOKIE, CsrfRejected, CurrentActor, PlatformDep, csrf_token
 from shaffof.web.ui.views import LANGUAGES, choose_language
 
 FORM_COOKIE = "shaffof_form"  # double-submit CSRF token of the sign-in form (no session exists yet)
@@ -440,6 +441,48 @@ async def security_action(action: str, request: Request, platform: PlatformDep) 
     except DomainError as error:
         return _security_page(request, platform, secret, error=error.detail, status=error.status)
     return _security_page(request, platform, secret, status=404)
+
+
+# ------------------------------------------------------------------------------------------ security keys (WebAuthn)
+def _session_with_csrf(request: Request, platform: PlatformDep) -> str:
+    """The session secret of a script's request, which must carry the session's CSRF token in a header."""
+    secret = request.cookies.get(SESSION_COOKIE) or ""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not secret or not hmac.compare_digest(sent, csrf_token(platform.settings.secret_key, secret)):
+        raise CsrfRejected(f"Send the page's CSRF token in the {CSRF_HEADER} header.")
+    return secret
+
+
+class SecurityKeyOptions(BaseModel):
+    purpose: Literal["register", "authenticate"]
+
+
+class SecurityKeyCredential(BaseModel):
+    credential: dict[str, Any] = Field(description="the PublicKeyCredential, JSON-encoded as WebAuthn Level 3 toJSON()")
+    label: str = Field(default="", max_length=100)
+    next: str = Field(default="/", max_length=4000)
+
+
+@router.post("/oauth/security-keys/options")
+def security_key_options(body: SecurityKeyOptions, request: Request, platform: PlatformDep) -> Response:
+    secret = _session_with_csrf(request, platform)
+    return Response(platform.oidc.security_key_options(secret, body.purpose), media_type="application/json")
+
+
+@router.post("/oauth/security-keys", status_code=204)
+def register_security_key(body: SecurityKeyCredential, request: Request, platform: PlatformDep) -> None:
+    secret = _session_with_csrf(request, platform)
+    platform.oidc.register_security_key(secret, json.dumps(body.credential), body.label, _client(request))
+
+
+@router.post("/oauth/sign-in/security-key")
+def sign_in_with_security_key(body: SecurityKeyCredential, request: Request, platform: PlatformDep) -> JSONResponse:
+    """The sign-in page's script answers the second-factor step with a security key; where to go next."""
+    secret = _session_with_csrf(request, platform)
+    new = platform.oidc.step_up_security_key(secret, json.dumps(body.credential), _client(request))
+    response = JSONResponse({"next": _safe_next(body.next)})
+    _set_session(response, platform, new.secret)
+    return response
 
 
 UPSTREAM_COOKIE = "shaffof_upstream"

@@ -219,9 +219,30 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("auth_token_id", name=op.f("pk_oidc_session_assurance")),
     )
+    op.create_table(
+        "oidc_security_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.String(length=1400), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(), nullable=False),
+        sa.Column("sign_count", sa.BigInteger(), nullable=False),
+        sa.Column("label", sa.String(length=100), nullable=False),
+        sa.Column("created_at", shaffof.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", shaffof.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_oidc_security_keys_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oidc_security_keys")),
+        sa.UniqueConstraint("credential_id", name=op.f("uq_oidc_security_keys_credential_id")),
+    )
+    with op.batch_alter_table("oidc_security_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_oidc_security_keys_account_id"), ["account_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("oidc_security_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_oidc_security_keys_account_id"))
+    op.drop_table("oidc_security_keys")
     with op.batch_alter_table("login_attempts", schema=None) as batch_op:
         batch_op.drop_index("ix_login_attempts_client_ip_at")
     op.drop_table("oidc_session_assurance")
