@@ -9,6 +9,7 @@ transaction per request). docs/decisions/0005-oidc-library.md says why Authlib.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from shaffof.oidc.provider import ProviderContext
 
 SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
+# Authlib logs issued tokens and codes at DEBUG ("Issue token %r to %r"): secrets never reach the logs.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 
 class _Payload(OAuth2Payload):  # type: ignore[misc]
