@@ -868,3 +868,21 @@ def test_a_security_key_is_a_second_factor_and_a_wrong_origin_is_refused(provide
     )
     claims = verify_id_token(metadata, tokens["id_token"], client["client_id"], flow2.nonce, at=provider.clock.now)
     assert claims["acr"] == "substantial" and "hwk" in claims["amr"]
+
+
+def test_sign_in_never_redirects_off_site_and_only_our_form_signs_out(provider: Provider) -> None:
+    for target in ("//evil.example/x", "https://evil.example/", "/\t/evil.example", "/\\evil.example"):
+        browser = Browser(provider.base)
+        page = browser.get("/oauth/sign-in?" + str(httpx.QueryParams({"next": target})))
+        form = {name: hidden(page.text, name) for name in ("csrf", "step", "next", "level", "since", "lang")}
+        done = browser.http.post("/oauth/sign-in", data={**form, "login": "alice", "password": PASSWORD})
+        assert done.status_code == 303
+        assert browser.follow(done).url.host == "127.0.0.1"
+        assert browser.get(done.headers["location"]).headers["location"] == "/", target
+    # Another site's form cannot sign the person out: without an id_token_hint our CSRF token is required.
+    forged = browser.http.post("/oauth/end-session", data={})
+    assert forged.status_code == 403
+    assert browser.get("/oauth/security").status_code == 200  # still signed in
+    page = browser.get("/oauth/end-session")
+    out = browser.http.post("/oauth/end-session", data={"csrf": hidden(page.text, "csrf")})
+    assert out.status_code == 200 and browser.get("/oauth/security").status_code == 303

@@ -77,8 +77,16 @@ def _client(request: Request) -> signin.Client:
 
 
 def _safe_next(value: str | None) -> str:
-    """Only paths on this server (no open redirect): ``/…`` but never ``//host`` or backslashes."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """Only paths on this server (no open redirect): ``/…`` but never ``//host``, backslashes or white space
+    (browsers drop tabs and newlines inside URLs, so a slash, a tab and a slash would become ``//``)."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and value.isprintable()
+        and " " not in value
+    ):
         return value
     return "/"
 
@@ -216,8 +224,10 @@ async def end_session(request: Request, platform: PlatformDep) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
     if request.method == "POST":
         form = await request.form()
-        if form.get("csrf") is not None and not hmac.compare_digest(
-            str(form.get("csrf")), csrf_token(platform.settings.secret_key, secret or "")
+        # A relying party may POST with an id_token_hint; without one, only our own confirmation form (its CSRF
+        # token) signs a person out, so another site cannot.
+        if not form.get("id_token_hint") and not hmac.compare_digest(
+            str(form.get("csrf", "")), csrf_token(platform.settings.secret_key, secret or "")
         ):
             return _form_expired(request, lang)
     oauth_request = await _oauth_request(request, with_form=request.method == "POST")
