@@ -753,6 +753,7 @@ def test_prompt_login_and_max_age_make_a_signed_in_person_sign_in_again(provider
     callback_of(browser.follow(browser.get(flow.url)))
     for extra in ({"prompt": "login"}, {"max_age": "60"}):
         provider.clock.step(120)  # the last sign-in is two minutes old
+        before = browser.http.cookies.get("shaffof_session")
         flow = start_flow(relying_party(provider, client), metadata, **extra)
         page = browser.follow(browser.get(flow.url))
         assert 'name="step" value="password"' in page.text, extra
@@ -764,6 +765,10 @@ def test_prompt_login_and_max_age_make_a_signed_in_person_sign_in_again(provider
         claims = verify_id_token(metadata, tokens["id_token"], client["client_id"], flow.nonce, at=provider.clock.now)
         assert claims["auth_time"] > int(signed_in_at.timestamp())
         signed_in_at = provider.clock.now
+        # The new sign-in replaced the session: the old cookie no longer signs anyone in.
+        stale = Browser(provider.base)
+        stale.http.cookies.set("shaffof_session", before or "")
+        assert stale.get("/oauth/security").status_code == 303
 
 
 class SoftwareAuthenticator:

@@ -316,9 +316,12 @@ class Oidc:
             return ApiPrincipal(client.client_id, client.agency_id, granted)
 
     # ---------------------------------------------------------------- sign-in and step-up
-    def sign_in(self, login_name: str, password: str, client: signin.Client) -> signin.NewSession:
+    def sign_in(
+        self, login_name: str, password: str, client: signin.Client, previous_session: str | None = None
+    ) -> signin.NewSession:
+        """A password sign-in; a session the browser had before is ended (a new session id at every sign-in)."""
         with self.db.uow() as uow:
-            return signin.password(
+            new = signin.password(
                 uow,
                 self.passwords,
                 self.login_policy,
@@ -328,6 +331,9 @@ class Oidc:
                 max_failures_per_address=self.max_failures_per_address,
                 now=self.clock(),
             )
+            if previous_session:
+                identity.logout(uow, previous_session)
+            return new
 
     def step_up(self, session_secret: str, code: str, client: signin.Client) -> signin.NewSession:
         with self.db.uow() as uow:

@@ -381,6 +381,7 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
                 str(form.get("login", "")).strip(),
                 str(form.get("password", "")),
                 _client(request),
+                secret,
             )
         elif step == "second_factor" and secret:
             new = await run_in_threadpool(platform.oidc.step_up, secret, str(form.get("code", "")), _client(request))
