@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from shaffof.db.uow import UnitOfWork
 from shaffof.identity import service as identity
-from shaffof.identity.models import Account
 from shaffof.oidc import clients, keys
 from shaffof.oidc.models import (
     AccessToken,
@@ -315,7 +314,3 @@ def record_event(
             at=now,
         )
     )
-
-
-def account_by_login(session: Session, login: str) -> Account | None:
-    return identity.find_account_by_login(session, login)

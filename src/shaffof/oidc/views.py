@@ -11,7 +11,7 @@ import hmac
 import json
 import secrets
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import segno
@@ -19,7 +19,6 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shaffof.canonical_json import canonicalize
@@ -29,7 +28,15 @@ from shaffof.identity.errors import InvalidCredentials, TooManyLoginAttempts
 from shaffof.oidc import signin
 from shaffof.oidc._internal.server import StarletteOAuth2Request
 from shaffof.oidc.clients import ClientRegistration
-from shaffof.oidc.models import Assurance, ClientKind, OidcClient
+from shaffof.oidc.models import Assurance
+from shaffof.oidc.schemas import (
+    ClientCreate,
+    ClientPublic,
+    ClientWithSecret,
+    SecurityEventPublic,
+    SecurityKeyCredential,
+    SecurityKeyOptions,
+)
 from shaffof.oidc.scopes import CONSENT_CITATION, PERSON_SCOPES
 from shaffof.oidc.service import (
     ApiPrincipal,
@@ -464,16 +471,6 @@ def _session_with_csrf(request: Request, platform: PlatformDep) -> str:
     return secret
 
 
-class SecurityKeyOptions(BaseModel):
-    purpose: Literal["register", "authenticate"]
-
-
-class SecurityKeyCredential(BaseModel):
-    credential: dict[str, Any] = Field(description="the PublicKeyCredential, JSON-encoded as WebAuthn Level 3 toJSON()")
-    label: str = Field(default="", max_length=100)
-    next: str = Field(default="/", max_length=4000)
-
-
 @router.post("/oauth/security-keys/options")
 def security_key_options(body: SecurityKeyOptions, request: Request, platform: PlatformDep) -> Response:
     secret = _session_with_csrf(request, platform)
@@ -543,53 +540,6 @@ def upstream_callback(request: Request, platform: PlatformDep) -> Response:
 
 
 # ------------------------------------------------------------------------------------------ JSON API
-class ClientCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    agency: str = Field(min_length=1, max_length=32, description="agency code")
-    kind: ClientKind
-    redirect_uris: list[str] = Field(default_factory=list, max_length=20)
-    post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=20)
-    scopes: list[str] = Field(default_factory=list, max_length=20)
-    required_acr: Assurance = Assurance.low
-    rate_limit_per_minute: int = 600
-
-
-class ClientPublic(BaseModel):
-    client_id: str
-    name: str
-    kind: ClientKind
-    redirect_uris: list[str]
-    post_logout_redirect_uris: list[str]
-    scopes: list[str]
-    required_acr: Assurance
-    rate_limit_per_minute: int
-
-    @classmethod
-    def of(cls, row: OidcClient) -> ClientPublic:
-        return cls(
-            client_id=row.client_id,
-            name=row.name,
-            kind=row.kind,
-            redirect_uris=row.redirect_uris,
-            post_logout_redirect_uris=row.post_logout_redirect_uris,
-            scopes=row.scopes,
-            required_acr=row.required_acr,
-            rate_limit_per_minute=row.rate_limit_per_minute,
-        )
-
-
-class ClientWithSecret(ClientPublic):
-    client_secret: str = Field(description="shown once; only its hash is stored")
-
-
-class SecurityEventPublic(BaseModel):
-    kind: str
-    at: str
-    client_ip: str | None
-    user_agent: str | None
-    detail: str | None
-
-
 def agency_id_of(platform: PlatformDep, code: str) -> int:
     with platform.db.reading() as session:
         return catalog.get_agency_by_code(session, code).id
