@@ -514,6 +514,19 @@ def test_client_credentials_with_scopes_and_refusals(provider: Provider) -> None
     refused = httpx.get(f"{provider.base}/api/v1/agency/services", headers=person_token)
     assert refused.status_code == 401
 
+    # RFC 7009: only the client a token was issued to can revoke it; then it is refused everywhere.
+    other_client = (web["client_id"], web["client_secret"])
+    foreign = httpx.post(
+        metadata["revocation_endpoint"], data={"token": granted.json()["access_token"]}, auth=other_client
+    )
+    assert (
+        foreign.status_code == 400
+        and httpx.get(f"{provider.base}/api/v1/agency/services", headers=access).status_code == 200
+    )
+    revoked = httpx.post(metadata["revocation_endpoint"], data={"token": granted.json()["access_token"]}, auth=auth)
+    assert revoked.status_code == 200
+    assert httpx.get(f"{provider.base}/api/v1/agency/services", headers=access).status_code == 401
+
     # Rotation: a new secret works at once, the old one during the grace period.
     rotated = httpx.post(
         f"{provider.base}/api/v1/admin/oidc/clients/{system['client_id']}/secret", headers=provider.admin

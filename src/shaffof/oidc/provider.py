@@ -243,11 +243,19 @@ class ProviderContext:
     def jwks(self) -> list[dict[str, Any]]:
         return keys.published(self.session, self.now)
 
+    def token_row(self, access_token: str) -> AccessToken | None:
+        return self.session.scalar(sa.select(AccessToken).where(AccessToken.token_hash == digest(access_token)))
+
     def bearer(self, access_token: str) -> AccessToken | None:
-        row = self.session.scalar(sa.select(AccessToken).where(AccessToken.token_hash == digest(access_token)))
+        """A token that is valid now: known, not revoked, not expired."""
+        row = self.token_row(access_token)
         if row is None or row.revoked_at is not None or row.expires_at <= self.now:
             return None
         return row
+
+    def revoke(self, row: AccessToken) -> None:
+        if row.revoked_at is None:
+            row.revoked_at = self.now
 
     # ---------------------------------------------------------------- browser sessions and consent
     def end_browser_session(self) -> None:

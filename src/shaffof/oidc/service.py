@@ -174,6 +174,8 @@ class Oidc:
             "userinfo_endpoint": f"{issuer}/oauth/userinfo",
             "jwks_uri": f"{issuer}/oauth/jwks",
             "end_session_endpoint": f"{issuer}/oauth/end-session",
+            "revocation_endpoint": f"{issuer}/oauth/revoke",
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": list(ALL_SCOPES),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
@@ -268,6 +270,15 @@ class Oidc:
             context = self._context(uow)
             server = Server(context, ALL_SCOPES)
             response: Response = server.create_token_response(request)
+            if response.status_code == 200:
+                uow.commit()
+            return response
+
+    def revoke(self, request: StarletteOAuth2Request) -> Response:
+        """RFC 7009 token revocation by the client the token was issued to."""
+        with self.db.uow() as uow:
+            server = Server(self._context(uow), ALL_SCOPES)
+            response: Response = server.create_endpoint_response("revocation", request)
             if response.status_code == 200:
                 uow.commit()
             return response

@@ -201,6 +201,13 @@ async def token(request: Request, oidc: OidcDep) -> Response:
     return response
 
 
+@router.post("/oauth/revoke")
+async def revoke(request: Request, oidc: OidcDep) -> Response:
+    oauth_request = await _oauth_request(request, with_form=True)
+    response: Response = await run_in_threadpool(oidc.revoke, oauth_request)
+    return response
+
+
 def _bearer(request: Request) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" else ""

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from authlib.oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, OAuth2Request, TokenMixin
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, ClientCredentialsGrant
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import AuthorizationCodeMixin
 from authlib.oidc.core.grants import OpenIDCode
@@ -24,7 +25,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 
-from shaffof.oidc.models import AuthorizationCode, ClientKind, OidcClient
+from shaffof.oidc.models import AccessToken, AuthorizationCode, ClientKind, OidcClient
 
 if TYPE_CHECKING:
     from shaffof.oidc.provider import ProviderContext
@@ -220,6 +221,32 @@ class EndSession(EndSessionEndpoint):  # type: ignore[misc]
         self._context.end_browser_session()
 
 
+class IssuedToken(TokenMixin):  # type: ignore[misc]
+    def __init__(self, row: AccessToken) -> None:
+        self.row = row
+
+    def check_client(self, client: RegisteredClient) -> bool:
+        return self.row.client_id == client.get_client_id()
+
+
+class Revocation(RevocationEndpoint):  # type: ignore[misc]
+    """RFC 7009: a client revokes an access token it was issued (e.g. when the person signs out there)."""
+
+    CLIENT_AUTH_METHODS = SECRET_METHODS
+    SUPPORTED_TOKEN_TYPES = ("access_token",)
+
+    def __init__(self, context: ProviderContext) -> None:
+        super().__init__()
+        self._context = context
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
+        row = self._context.token_row(token_string)
+        return IssuedToken(row) if row is not None else None
+
+    def revoke_token(self, token: IssuedToken, request: OAuth2Request) -> None:
+        self._context.revoke(token.row)
+
+
 class Server(AuthorizationServer):  # type: ignore[misc]
     """One server per request, bound to that request's :class:`ProviderContext` (its transaction)."""
 
@@ -230,6 +257,7 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         self.register_grant(CodeGrant, [S256Required(required=True), SignedIdToken(context)])
         self.register_grant(ClientCredentials)
         self.register_endpoint(EndSession(context))
+        self.register_endpoint(Revocation(context))
 
     def query_client(self, client_id: str) -> RegisteredClient | None:
         row = self.context.active_client(client_id)
