@@ -105,6 +105,20 @@ class Settings(BaseSettings):
     # ZRU-793: a signature-key certificate is valid for at most 24 months; the validity issued (months).
     pki_certificate_months: int = Field(default=12, ge=1, le=24)
 
+    # OpenID Connect provider (issue 5, docs/oidc.md). The issuer defaults to the public URL.
+    oidc_issuer: str | None = Field(default=None, description="e.g. https://id.my.gov.uz; default: the public URL")
+    oidc_access_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    oidc_id_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    oidc_idle_timeout_seconds: int = Field(default=1800, ge=60)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    # Upstream identity provider (the national one in production): sign-in there, matched here by PINFL.
+    upstream_oidc_issuer: str | None = Field(default=None, description="its discovery is ISSUER/.well-known/…")
+    upstream_oidc_client_id: str | None = None
+    upstream_oidc_client_secret: SecretStr | None = None
+    upstream_oidc_pinfl_claim: str = "pinfl"
+    upstream_oidc_scope: str = "openid pinfl"
+    upstream_oidc_acr: str = Field(default="substantial", pattern=r"^(low|substantial|high)$")
+
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Self:
         if self.env is Environment.production:
@@ -127,6 +141,10 @@ class Settings(BaseSettings):
         if self.smtp_host and self.smtp_password and not self.smtp_starttls:
             found.append("the SMTP password is sent without STARTTLS (set SHAFFOF_SMTP_STARTTLS=true)")
         return found
+
+    @property
+    def resolved_oidc_issuer(self) -> str:
+        return (self.oidc_issuer or self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_production(self) -> bool:

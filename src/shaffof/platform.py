@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,11 @@ from shaffof.ledger.service import Ledger
 from shaffof.ledger.timestamps import PkiTimestamps
 from shaffof.live.service import LiveUpdates
 from shaffof.notify.service import Notifications, notify_heads
+from shaffof.oidc.models import Assurance
+from shaffof.oidc.provider import OidcConfig
+from shaffof.oidc.service import Oidc
+from shaffof.oidc.subject import pairwise_key
+from shaffof.oidc.upstream import Upstream, UpstreamConfig
 from shaffof.pki.service import Pki, PkiSubmissionSignatures, PlatformKey
 
 
@@ -46,6 +52,43 @@ class Platform:
         """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
         return DecisionDocuments(
             self.pki, public_url=self.settings.public_url or "", timezone=self.settings.timezone, signer=signer
+        )
+
+    @cached_property
+    def oidc(self) -> Oidc:
+        """The OpenID Connect provider, sign-in with assurance levels and agency API clients (oidc/)."""
+        settings = self.settings
+        config = OidcConfig(
+            issuer=settings.resolved_oidc_issuer,
+            pairwise_key=pairwise_key(settings.secret_key),
+            access_token_ttl=dt.timedelta(seconds=settings.oidc_access_token_ttl_seconds),
+            id_token_ttl=dt.timedelta(seconds=settings.oidc_id_token_ttl_seconds),
+            idle_timeout=dt.timedelta(seconds=settings.oidc_idle_timeout_seconds),
+            session_ttl=dt.timedelta(seconds=settings.session_ttl_seconds),
+        )
+        upstream = None
+        if settings.upstream_oidc_issuer and settings.upstream_oidc_client_id and settings.upstream_oidc_client_secret:
+            upstream = Upstream(
+                UpstreamConfig(
+                    issuer=settings.upstream_oidc_issuer.rstrip("/"),
+                    client_id=settings.upstream_oidc_client_id,
+                    client_secret=settings.upstream_oidc_client_secret.get_secret_value(),
+                    redirect_uri=f"{config.issuer}/oauth/upstream/callback",
+                    scope=settings.upstream_oidc_scope,
+                    pinfl_claim=settings.upstream_oidc_pinfl_claim,
+                    acr=Assurance(settings.upstream_oidc_acr),
+                ),
+                settings.secret_key,
+            )
+        return Oidc(
+            self.db,
+            self.pki,
+            self.passwords,
+            self.login_policy,
+            config,
+            secret_key=settings.secret_key,
+            max_failures_per_address=settings.login_max_failures_per_address,
+            upstream=upstream,
         )
 
     def issue_decisions(self, limit: int = 50) -> int:

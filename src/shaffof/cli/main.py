@@ -615,9 +615,11 @@ def calendar_add(
 
 # --------------------------------------------------------------------------- PKI and signature verification
 # The commands live with their domain (pki/cli.py); it imports its dependencies lazily, like this module.
+from shaffof.oidc import cli as oidc_cli  # noqa: E402
 from shaffof.pki import cli as pki_cli  # noqa: E402
 
 app.add_typer(pki_cli.app, name="pki")
+app.add_typer(oidc_cli.app, name="oidc")
 app.command("verify")(pki_cli.verify)
 
 from shaffof.archive import cli as archive_cli  # noqa: E402

@@ -15,6 +15,7 @@ def metadata() -> sa.MetaData:
     from shaffof.identity import models as _identity  # noqa: F401
     from shaffof.ledger import models as _ledger  # noqa: F401
     from shaffof.notify import models as _notify  # noqa: F401
+    from shaffof.oidc import models as _oidc  # noqa: F401
     from shaffof.pki import models as _pki  # noqa: F401
 
     return Base.metadata

@@ -86,7 +86,10 @@ class LoginAttempt(Base):
     """Failed and successful logins, counted for throttling (no passwords are kept, ever)."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (sa.Index("ix_login_attempts_login_at", "login", "at"),)
+    __table_args__ = (
+        sa.Index("ix_login_attempts_login_at", "login", "at"),
+        sa.Index("ix_login_attempts_client_ip_at", "client_ip", "at"),  # per-address throttling (oidc sign-in)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(sa.String(64))

@@ -192,8 +192,7 @@ def login(
     return IssuedToken(secret=secret, kind=kind, expires_at=now + ttl, actor=actor)
 
 
-def authenticate(session: Session, secret: str, kind: TokenKind) -> Actor | None:
-    """The actor a session cookie or bearer token belongs to, or None when it is unknown/expired/revoked."""
+def _valid_token(session: Session, secret: str, kind: TokenKind) -> tuple[AuthToken, Account] | None:
     row = session.execute(
         sa.select(AuthToken, Account)
         .join(Account, Account.id == AuthToken.account_id)
@@ -204,7 +203,13 @@ def authenticate(session: Session, secret: str, kind: TokenKind) -> Actor | None
     token, account = row
     if token.revoked_at is not None or token.expires_at <= utcnow() or not account.is_active:
         return None
-    return actor_of(account)
+    return token, account
+
+
+def authenticate(session: Session, secret: str, kind: TokenKind) -> Actor | None:
+    """The actor a session cookie or bearer token belongs to, or None when it is unknown/expired/revoked."""
+    found = _valid_token(session, secret, kind)
+    return actor_of(found[1]) if found else None
 
 
 def logout(uow: UnitOfWork, secret: str) -> None:
@@ -281,3 +286,93 @@ def get_person(session: Session, person_id: int) -> Person:
     if person is None:
         raise LookupError(f"no person {person_id}")
     return person
+
+
+def get_account(session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise LookupError(f"no account {account_id}")
+    return account
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """A valid browser session: its row id (other domains key their session data on it) and its actor."""
+
+    token_id: int
+    actor: Actor
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def active_session(session: Session, secret: str) -> ActiveSession | None:
+    found = _valid_token(session, secret, TokenKind.session)
+    if found is None:
+        return None
+    token, account = found
+    return ActiveSession(token.id, actor_of(account), token.created_at, token.expires_at)
+
+
+def rotate_session(uow: UnitOfWork, secret: str, ttl: dt.timedelta) -> tuple[str, int]:
+    """Replace a browser session by a new one (new secret, same account) in the caller's transaction.
+
+    Called when the session's privileges change (a step-up): a session id seen before the change is worth
+    nothing after it (OWASP session fixation). Returns the new secret and the new row's id.
+    """
+    now = utcnow()
+    old = uow.session.scalar(
+        sa.select(AuthToken).where(AuthToken.token_hash == token_hash(secret), AuthToken.kind == TokenKind.session)
+    )
+    if old is None or old.revoked_at is not None:
+        raise LookupError("no such session")
+    old.revoked_at = now
+    new_secret = secrets.token_urlsafe(32)
+    new = AuthToken(
+        token_hash=token_hash(new_secret),
+        account_id=old.account_id,
+        kind=TokenKind.session,
+        label=old.label,
+        created_at=now,
+        expires_at=min(old.expires_at, now + ttl),  # the absolute timeout is not extended by a step-up
+    )
+    uow.session.add(new)
+    uow.session.flush()
+    return new_secret, new.id
+
+
+def failed_logins_from(session: Session, client_ip: str, since: dt.datetime) -> int:
+    """Failed sign-ins from one address since an instant, whatever logins they tried (per-address throttling)."""
+    count = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.client_ip == client_ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
+    )
+    return int(count or 0)
+
+
+def citizen_account_by_pinfl(session: Session, pinfl: str) -> Account | None:
+    """The active account of the person with this PINFL (for sign-in through an upstream identity provider)."""
+    return session.scalar(
+        sa.select(Account)
+        .join(Person, Person.id == Account.person_id)
+        .where(Person.pinfl == pinfl, Account.role == Role.citizen, Account.is_active.is_(True))
+        .order_by(Account.id)
+        .limit(1)
+    )
+
+
+def open_session(uow: UnitOfWork, account_id: int, ttl: dt.timedelta) -> tuple[str, int]:
+    """A browser session for an account authenticated elsewhere (an upstream identity provider), in the
+    caller's transaction; the secret and the row's id."""
+    now = utcnow()
+    secret = secrets.token_urlsafe(32)
+    row = AuthToken(
+        token_hash=token_hash(secret),
+        account_id=account_id,
+        kind=TokenKind.session,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return secret, row.id

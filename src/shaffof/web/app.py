@@ -17,6 +17,7 @@ from shaffof.ledger.sequencer import SequencerThread
 from shaffof.live import views as live_views
 from shaffof.notify import views as notify_views
 from shaffof.observability import get_logger
+from shaffof.oidc import views as oidc_views
 from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
 from shaffof.web import problems
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.platform = platform
     problems.install(app)
+    oidc_views.install(app)  # RFC 6750 bearer errors of agency API calls
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(pki_views.public_router)  # /pki/ca.pem, crl.der, ocsp, tsa: fixed paths for RFC clients
+    app.include_router(oidc_views.api_router, prefix="/api/v1")
+    app.include_router(oidc_views.router)  # /.well-known/openid-configuration, /oauth/…: fixed paths
     app.include_router(health.router)
     app.include_router(views.router)
     app.include_router(deadline_views.router)

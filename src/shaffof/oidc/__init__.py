@@ -1,0 +1,1 @@
+"""One digital identity: the OpenID Connect provider, multi-factor sign-in, assurance levels, agency API clients."""
