@@ -17,8 +17,12 @@ from shaffof.identity.service import LoginPolicy
 from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
+from shaffof.mediator.service import Mediator
 from shaffof.notify.service import Notifications, notify_heads
 from shaffof.pki.service import Pki, PkiSubmissionSignatures
+from shaffof.privacy.encryption import FieldKeys
+from shaffof.privacy.service import Privacy
+from shaffof.registries.service import Registries
 
 
 @dataclass
@@ -34,6 +38,9 @@ class Platform:
     live: LiveUpdates
     ledger: Ledger
     pki: Pki
+    registries: Registries
+    privacy: Privacy
+    mediator: Mediator
 
     def issue_decisions(self, limit: int = 50) -> int:
         """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
@@ -70,6 +77,18 @@ class Platform:
         log_key = LogKeySource(settings.ledger_key_file, settings.data_dir, production=settings.is_production)
         ledger = Ledger(db, keys=log_key, origin=settings.ledger_origin, cases=cases)
         cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
+        field_keys = FieldKeys(
+            settings.field_keys.get_secret_value() if settings.field_keys else None,
+            settings.blind_index_key.get_secret_value() if settings.blind_index_key else None,
+            secret_key=settings.secret_key,
+            production=settings.is_production,
+        )
+        registries = Registries(db, field_keys)
+        privacy = Privacy(db, pki)
+        cases.add_read_handler(privacy.on_case_read)  # every read of a case by others: an access record
+        mediator = Mediator(
+            db, registries, pki, cases, clock_skew=dt.timedelta(seconds=settings.mediator_clock_skew_seconds)
+        )
         return cls(
             settings=settings,
             db=db,
@@ -87,4 +106,7 @@ class Platform:
             live=live,
             ledger=ledger,
             pki=pki,
+            registries=registries,
+            privacy=privacy,
+            mediator=mediator,
         )

@@ -281,3 +281,11 @@ def get_person(session: Session, person_id: int) -> Person:
     if person is None:
         raise LookupError(f"no person {person_id}")
     return person
+
+
+def display_names(session: Session, account_ids: set[int]) -> dict[int, str]:
+    """Accounts' display names by id (for lists that name who did something)."""
+    if not account_ids:
+        return {}
+    rows = session.execute(sa.select(Account.id, Account.display_name).where(Account.id.in_(account_ids)))
+    return {account_id: name for account_id, name in rows}

@@ -28,6 +28,8 @@ class LeafKind(StrEnum):
     """What a leaf records (more kinds come with decisions, signatures, access records, tombstones)."""
 
     case_event = "case_event"
+    access_record = "access_record"  # a read of a person's data (privacy/, the data tracker)
+    consent = "consent"  # a consent given or withdrawn (privacy/)
 
 
 class LedgerEntry(Base):
