@@ -19,7 +19,6 @@ from shaffof.web.deps import CurrentActor, PlatformDep
 router = APIRouter(tags=["registries"])
 
 
-
 async def _raw_body(request: Request) -> bytes:
     """The request body exactly as sent: the signature covers these bytes, not a re-serialisation."""
     return await request.body()
