@@ -86,6 +86,7 @@ class Platform:
         registries = Registries(db, field_keys)
         privacy = Privacy(db, pki)
         cases.add_read_handler(privacy.on_case_read)  # every read of a case by others: an access record
+        pki.read_handlers.append(privacy.on_certificates_read)  # certificates name their holders
         mediator = Mediator(
             db, registries, pki, cases, clock_skew=dt.timedelta(seconds=settings.mediator_clock_skew_seconds)
         )

@@ -289,3 +289,13 @@ def display_names(session: Session, account_ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.execute(sa.select(Account.id, Account.display_name).where(Account.id.in_(account_ids)))
     return {account_id: name for account_id, name in rows}
+
+
+def pinfls_of_accounts(session: Session, account_ids: set[int]) -> list[str]:
+    """The PINFLs of the persons behind these accounts (staff accounts have none)."""
+    if not account_ids:
+        return []
+    rows = session.scalars(
+        sa.select(Person.pinfl).join(Account, Account.person_id == Person.id).where(Account.id.in_(account_ids))
+    )
+    return sorted(rows)

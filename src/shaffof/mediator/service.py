@@ -523,7 +523,28 @@ class Mediator:
         with self._db.reading() as session:
             rows = session.scalars(statement).all()
             codes = catalog.agency_codes(session)
-        return [self._public(row, codes) for row in rows]
+        publics = [self._public(row, codes) for row in rows]
+        subjects = {
+            str(p.content["request"]["subject"]) for p in publics if p.content and "subject" in p.content["request"]
+        }
+        if subjects:  # logged content is personal data: reading it is an access like any other
+            with self._db.uow() as uow:
+                for subject in sorted(subjects):
+                    record_access(
+                        uow.session,
+                        Access(
+                            subject_pinfl=subject,
+                            channel=AccessChannel.audit,
+                            categories=("mediator_content",),
+                            purpose="audit of the mediator's message log",
+                            legal_ground=LegalGround.legal_obligation,
+                            citation=grounds.AUDIT,
+                            actor=actor,
+                        ),
+                        at=self.clock(),
+                    )
+                uow.commit()
+        return publics
 
     def verify_message(self, actor: Actor, message_id: int) -> MessageVerification:
         """Recompute the entry's digest and its batch's root from the stored rows, check the TSA token."""

@@ -40,3 +40,8 @@ AUDIT = Citation(
     title="Audit of processing by the platform's auditor (legal obligation)",
     url=None,  # legal.md gives no official address for ZRU-547; none is invented
 )
+# Certificates name their holder (and PINFL); the registration centre administers them under ZRU-793.
+CERTIFICATES = Citation(
+    law="ZRU-793",
+    title="Electronic digital signature: the registration centre issues, renews and revokes certificates",
+)

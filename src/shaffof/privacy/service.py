@@ -190,6 +190,25 @@ class Privacy:
             at=self.clock(),
         )
 
+    def on_certificates_read(self, actor: Actor, account_ids: set[int]) -> None:
+        """Someone read other holders' certificates (name and PINFL in the subject): record each person."""
+        with self._db.uow() as uow:
+            for pinfl in identity.pinfls_of_accounts(uow.session, account_ids):
+                record_access(
+                    uow.session,
+                    Access(
+                        subject_pinfl=pinfl,
+                        channel=AccessChannel.audit if actor.role is Role.auditor else AccessChannel.officer,
+                        categories=("certificates",),
+                        purpose="administration of signature certificates",
+                        legal_ground=LegalGround.legal_obligation,
+                        citation=grounds.CERTIFICATES,
+                        actor=actor,
+                    ),
+                    at=self.clock(),
+                )
+            uow.commit()
+
     # ------------------------------------------------------------------ the data tracker
 
     def my_access_log(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> list[AccessRecordPublic]:

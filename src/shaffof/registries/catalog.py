@@ -72,5 +72,7 @@ CATEGORIES = frozenset(
         "case_documents",
         "case_events",
         "access_log",
+        "certificates",
+        "mediator_content",
     }
 )
