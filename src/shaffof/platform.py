@@ -47,6 +47,18 @@ class Platform:
         issuer = DecisionDocuments(self.pki, public_url=self.settings.public_url or "", timezone=self.settings.timezone)
         return self.cases.issue_decision_documents(issuer, limit=limit)
 
+    def seal_message_log(self) -> int:
+        """Seal the mediator's unsealed message-log entries (the worker runs it); how many were sealed."""
+        from shaffof.mediator.errors import NothingToSeal
+        from shaffof.pki.errors import PkiNotInitialised
+
+        try:
+            return self.mediator.seal().size
+        except NothingToSeal:
+            return 0
+        except PkiNotInitialised:  # the TSA seals the batches: they wait for `shaffof init`
+            return 0
+
     def monitor_sla(self) -> SlaReport:
         """One pass of the SLA monitor, escalating to heads of bodies through notifications."""
         return self.cases.monitor_sla(escalate=notify_heads)

@@ -186,6 +186,7 @@ def worker(
         if once:
             console.print(f"SLA monitor: {_sla_summary(platform.monitor_sla())}.")
             console.print(f"Decision documents issued: {platform.issue_decisions()}.")
+            console.print(f"Mediator message-log entries sealed: {platform.seal_message_log()}.")
             for channel in outbox.not_ready():
                 errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
             try:
@@ -202,6 +203,7 @@ def worker(
                 try:
                     platform.monitor_sla()
                     platform.issue_decisions()
+                    platform.seal_message_log()  # the message log is timestamped in batches (X-Road)
                 except Exception:
                     log.exception("SLA monitor or decision documents pass failed")
                 if stop.wait(settings.sla_interval_seconds):
@@ -599,6 +601,12 @@ from shaffof.pki import cli as pki_cli  # noqa: E402
 
 app.add_typer(pki_cli.app, name="pki")
 app.command("verify")(pki_cli.verify)
+
+# --------------------------------------------------------------------------- personal data (mediator/cli.py)
+from shaffof.mediator import cli as mediator_cli  # noqa: E402
+
+app.add_typer(mediator_cli.app, name="mediator")
+app.add_typer(mediator_cli.keys_app, name="keys")
 
 
 def main() -> None:  # pragma: no cover - console entry
