@@ -21,6 +21,7 @@ from shaffof.mediator.service import Mediator
 from shaffof.notify.service import Notifications, notify_heads
 from shaffof.pki.service import Pki, PkiSubmissionSignatures
 from shaffof.privacy.encryption import FieldKeys
+from shaffof.privacy.rights import SubjectRights
 from shaffof.privacy.service import Privacy
 from shaffof.registries.service import Registries
 
@@ -41,6 +42,7 @@ class Platform:
     registries: Registries
     privacy: Privacy
     mediator: Mediator
+    rights: SubjectRights
 
     def issue_decisions(self, limit: int = 50) -> int:
         """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
@@ -122,4 +124,5 @@ class Platform:
             registries=registries,
             privacy=privacy,
             mediator=mediator,
+            rights=SubjectRights(privacy, mediator, cases),
         )

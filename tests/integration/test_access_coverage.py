@@ -66,6 +66,8 @@ NOT_OTHERS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/me/access-log"): "own",
     ("GET", "/api/v1/access-records/{record_id}/verify"): "none: hashes",
     ("GET", "/api/v1/me/consents"): "own",
+    ("GET", "/api/v1/me/data-export"): "own (recorded all the same, channel export)",
+    ("POST", "/api/v1/me/rectification-requests"): "own submission",
     ("POST", "/api/v1/me/consents"): "own",
     ("POST", "/api/v1/me/consents/{consent_id}/withdraw"): "own",
     ("POST", "/api/v1/pki/certificates"): "own certificate",

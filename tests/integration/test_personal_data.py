@@ -399,3 +399,47 @@ def test_sensitive_fields_are_encrypted_at_rest_found_by_keyed_hash_and_survive_
         assert data["documents"][0]["number"] == ALICE_ID_CARD
         with pytest.raises(FieldKeysUnavailable, match="not in SHAFFOF_FIELD_KEYS"):
             world.platform.registries.read(session, service, people["alice"], {"documents"})
+
+
+def test_the_person_exports_all_their_data_and_the_export_is_recorded(
+    client: TestClient, world: World, people: dict[str, str]
+) -> None:
+    bob = token(client, "bob")
+    export = client.get("/api/v1/me/data-export", headers=bob)
+    assert export.status_code == 200, export.text
+    data = export.json()
+    assert data["pinfl"] == people["bob"]
+    assert data["registries"]["population"]["identity"]["first_name"] == "Bobur"
+    assert data["registries"]["population"]["address"]["house"] == "7"
+    assert data["registries"]["property"]["property"][0]["cadastre_number"] == registry_data.BOB_CADASTRE
+    assert data["registries"]["business"]["business"][0]["tin"] == "300000017"
+    log = client.get("/api/v1/me/access-log", headers=bob).json()
+    assert {r["channel"] for r in log} == {"export"} and len(log) == 6  # one per registry service read
+
+
+def test_a_rectification_request_becomes_a_case_at_the_registry_owner_with_a_deadline(
+    client: TestClient, world: World, people: dict[str, str]
+) -> None:
+    alice = token(client, "alice")
+    response = client.post(
+        "/api/v1/me/rectification-requests",
+        json={
+            "registry": "population",
+            "field": "address.apartment",
+            "current_value": "45",
+            "correct_value": "54",
+            "reason": "Xonadon raqami reestrda xato yozilgan.",
+        },
+        headers=alice,
+    )
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert case["agency"]["code"] == "MIGRATSIYA" and case["service"]["code"] == "registry-rectification"
+    assert case["deadline"]["due_at"] is not None and case["deadline"]["citation"]["law"] == "ZRU-445"
+    wrong = client.post(
+        "/api/v1/me/rectification-requests",
+        json={"registry": "weather", "field": "xy", "correct_value": "y", "reason": "Nothing to do with registries."},
+        headers=alice,
+    )
+    assert wrong.status_code == 404
+    assert wrong.json()["errors"] == [{"path": "registry", "message": "unknown registry"}]

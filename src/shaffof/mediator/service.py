@@ -75,7 +75,8 @@ from shaffof.pki.tsa import TimestampInvalid
 from shaffof.privacy import grounds, receipts
 from shaffof.privacy.models import AccessChannel, AccessOutcome, LegalGround
 from shaffof.privacy.service import Access, active_consent, record_access
-from shaffof.registries.catalog import RegistryService
+from shaffof.registries.catalog import REGISTRIES, RegistryService
+from shaffof.registries.errors import SubjectNotInRegistry
 from shaffof.registries.prefill import PREFILL
 from shaffof.registries.service import Registries, registry_service
 
@@ -84,6 +85,8 @@ if TYPE_CHECKING:
     from shaffof.pki.service import Pki
 
 MAX_BATCH = 10_000
+# The person's own data, read for the person: the body's once-only duty and the subject's right of access.
+OWN_DATA_CHANNELS = frozenset({AccessChannel.prefill, AccessChannel.export})
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,37 @@ class Mediator:
                     fields[rule.field] = PrefillField(value=value, source=f"{registry}/{service_name}")
         return Prefill(service=service_code, form={k: v.value for k, v in fields.items()}, fields=fields)
 
+    def own_data(self, actor: Actor) -> dict[str, dict[str, Any]]:
+        """Everything every registry holds about the signed-in person, through the mediator (channel
+        ``export``: logged and recorded like any other read)."""
+        if actor.role is not Role.citizen or actor.person_id is None:
+            raise NotAConsumer("Only a citizen's own account can export its data.")
+        with self._db.reading() as session:
+            subject = identity.get_person(session, actor.person_id).pinfl
+        result: dict[str, dict[str, Any]] = {}
+        for registry in REGISTRIES.values():
+            for spec in registry.services.values():
+                request = {"export": True, "registry": spec.registry, "registry_service": spec.code}
+                exchange = Exchange(
+                    channel=AccessChannel.export,
+                    service=spec,
+                    subject=subject,
+                    categories=spec.categories,
+                    purpose="export of the person's own data",
+                    case=None,
+                    request_id=f"export:{actor.account_id}:{self.clock().timestamp():.6f}:{spec.registry}.{spec.code}",
+                    request_sha256=hashlib.sha256(canonicalize(request)).digest(),
+                    request=request,
+                    actor=actor,
+                    agency_id=None,
+                )
+                try:
+                    data = self._exchange(exchange).data
+                except SubjectNotInRegistry:
+                    data = {}
+                result.setdefault(spec.registry, {}).update(data)
+        return result
+
     # ------------------------------------------------------------------ the one path
 
     def _exchange(
@@ -379,7 +413,7 @@ class Mediator:
                 f"The {exchange.service.registry}/{exchange.service.code} service does not give {', '.join(unknown)}.",
                 errors=[FieldError("categories", f"allowed here: {', '.join(sorted(exchange.service.categories))}")],
             )
-        if exchange.channel is AccessChannel.prefill:
+        if exchange.channel in OWN_DATA_CHANNELS:
             return _Policy.own_data(exchange), exchange
         row = session.scalar(
             sa.select(AccessPolicy).where(

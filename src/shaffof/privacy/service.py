@@ -209,6 +209,10 @@ class Privacy:
                 )
             uow.commit()
 
+    def own_pinfl(self, actor: Actor) -> str:
+        with self._db.reading() as session:
+            return _own_pinfl(session, actor)
+
     # ------------------------------------------------------------------ the data tracker
 
     def my_access_log(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> list[AccessRecordPublic]:

@@ -6,7 +6,15 @@ import uuid
 
 from fastapi import APIRouter, Query
 
-from shaffof.privacy.schemas import AccessRecordPublic, AccessRecordVerification, ConsentGive, ConsentPublic
+from shaffof.cases.schemas import CasePublic
+from shaffof.privacy.rights import RectificationRequest
+from shaffof.privacy.schemas import (
+    AccessRecordPublic,
+    AccessRecordVerification,
+    ConsentGive,
+    ConsentPublic,
+    DataExport,
+)
 from shaffof.web.deps import CurrentActor, PlatformDep
 
 router = APIRouter(tags=["personal data"])
@@ -58,3 +66,15 @@ def give_consent(body: ConsentGive, actor: CurrentActor, platform: PlatformDep) 
 def withdraw_consent(consent_id: uuid.UUID, actor: CurrentActor, platform: PlatformDep) -> ConsentPublic:
     """Withdraw a consent: effective at once, the mediator refuses the next query that relied on it."""
     return platform.privacy.withdraw_consent(actor, consent_id)
+
+
+@router.get("/me/data-export", response_model=DataExport)
+def data_export(actor: CurrentActor, platform: PlatformDep) -> DataExport:
+    """Everything the platform holds about me, machine-readable (the export is itself an access record)."""
+    return platform.rights.export(actor)
+
+
+@router.post("/me/rectification-requests", response_model=CasePublic, status_code=201)
+def request_rectification(body: RectificationRequest, actor: CurrentActor, platform: PlatformDep) -> CasePublic:
+    """Ask the registry's owner to correct wrong data: a case with the statutory deadline."""
+    return platform.rights.request_rectification(actor, body)
