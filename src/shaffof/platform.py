@@ -104,6 +104,7 @@ class Platform:
         mediator = Mediator(
             db, registries, pki, cases, clock_skew=dt.timedelta(seconds=settings.mediator_clock_skew_seconds)
         )
+        privacy.withdrawal_handlers.append(mediator.destroy_consented_content)  # ZRU-547 Art. 17
         return cls(
             settings=settings,
             db=db,

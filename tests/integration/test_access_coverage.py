@@ -66,6 +66,7 @@ NOT_OTHERS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/me/access-log"): "own",
     ("GET", "/api/v1/access-records/{record_id}/verify"): "none: hashes",
     ("GET", "/api/v1/me/consents"): "own",
+    ("GET", "/api/v1/me/destroyed"): "own tombstones (no content)",
     ("GET", "/api/v1/me/data-export"): "own (recorded all the same, channel export)",
     ("POST", "/api/v1/me/rectification-requests"): "own submission",
     ("POST", "/api/v1/me/consents"): "own",

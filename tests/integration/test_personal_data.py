@@ -277,6 +277,24 @@ def test_a_consent_withdrawal_blocks_the_next_query_that_relied_on_it(
     grounds = [(r["outcome"], r["legal_ground"]) for r in client.get("/api/v1/me/access-log", headers=alice).json()]
     assert grounds == [("refused", "legal_obligation"), ("allowed", "consent"), ("refused", "legal_obligation")]
 
+    # ZRU-547 Art. 17: the content logged under the consent is destroyed, a tombstone says what, when, why.
+    with world.platform.db.reading() as session:
+        kept = session.get(MessageLogEntry, served.json()["message_id"])
+        assert kept is not None and kept.content_encrypted is None and kept.response_digest is not None
+    destroyed = client.get("/api/v1/me/destroyed", headers=alice).json()
+    assert len(destroyed) == 1
+    assert destroyed[0]["what"] == f"mediator_messages.content_encrypted id={served.json()['message_id']}"
+    assert destroyed[0]["reason"] == f"consent {consent['id']} withdrawn"
+    assert destroyed[0]["citation"]["article"] == "17"
+    assert ALICE_ID_CARD not in json.dumps(destroyed)
+    with world.platform.db.reading() as session:
+        leaves = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.kind == LeafKind.personal_data_tombstone)
+        )
+    assert leaves == 1
+
 
 def test_a_demo_officers_work_on_a_case_produces_access_records_the_citizen_reads(
     client: TestClient, world: World, people: dict[str, str]

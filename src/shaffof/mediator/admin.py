@@ -100,6 +100,7 @@ DEMO_POLICIES: tuple[PolicySpec, ...] = (
         frozenset({"identity", "documents"}),
         LegalGround.consent,
         citation=grounds.ART_18,
+        logging=LoggingLevel.full,  # content kept — and destroyed when the consent is withdrawn
     ),
 )
 

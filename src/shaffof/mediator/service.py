@@ -73,8 +73,8 @@ from shaffof.mediator.schemas import (
 )
 from shaffof.pki.tsa import TimestampInvalid
 from shaffof.privacy import grounds, receipts
-from shaffof.privacy.models import AccessChannel, AccessOutcome, LegalGround
-from shaffof.privacy.service import Access, active_consent, record_access
+from shaffof.privacy.models import AccessChannel, AccessOutcome, AccessRecord, Consent, LegalGround
+from shaffof.privacy.service import Access, active_consent, record_access, record_destruction
 from shaffof.registries.catalog import REGISTRIES, RegistryService
 from shaffof.registries.errors import SubjectNotInRegistry
 from shaffof.registries.prefill import PREFILL
@@ -519,6 +519,34 @@ class Mediator:
                 at=now,
             )
             uow.commit()
+
+    def destroy_consented_content(self, session: Session, consent: Consent, actor: Actor, at: dt.datetime) -> None:
+        """A withdrawn consent: the content the message log kept of exchanges served under it is destroyed
+        (ZRU-547 Art. 17); digests and metadata stay, so the sealed batches still verify; a tombstone each."""
+        rows = session.scalars(
+            sa.select(MessageLogEntry)
+            .join(AccessRecord, AccessRecord.message_id == MessageLogEntry.id)
+            .where(
+                AccessRecord.subject_pinfl == consent.subject_pinfl,
+                AccessRecord.legal_ground == LegalGround.consent,
+                MessageLogEntry.consumer_agency_id == consent.recipient_agency_id,
+                MessageLogEntry.purpose == consent.purpose,
+                MessageLogEntry.content_encrypted.is_not(None),
+            )
+        ).all()
+        for row in rows:
+            assert row.content_encrypted is not None
+            record_destruction(
+                session,
+                subject_pinfl=consent.subject_pinfl,
+                what=f"mediator_messages.content_encrypted id={row.id}",
+                categories=consent.categories,
+                content=row.content_encrypted.encode(),
+                reason=f"consent {consent.id} withdrawn",
+                authority=actor,
+                at=at,
+            )
+            row.content_encrypted = None
 
     # ------------------------------------------------------------------ the message log
 

@@ -89,3 +89,21 @@ class Consent(Base):
     receipt_digest: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     receipt_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
     withdrawal_token: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+
+
+class Tombstone(Base):
+    """What was destroyed, when, why and on whose authority — without the content (ZRU-547 Art. 17)."""
+
+    __tablename__ = "privacy_tombstones"
+    __table_args__ = (sa.Index("ix_privacy_tombstones_subject_at", "subject_pinfl", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    subject_pinfl: Mapped[str] = mapped_column(sa.String(14))
+    what: Mapped[str] = mapped_column(sa.String(200))  # e.g. "mediator_messages.content_encrypted id=42"
+    categories: Mapped[list[str]] = mapped_column(JSONValue)
+    content_sha256: Mapped[bytes] = mapped_column(sa.LargeBinary(32))  # of the destroyed ciphertext
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    citation: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    authority_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    leaf_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))

@@ -63,6 +63,19 @@ class ConsentPublic(BaseModel):
     withdrawal_token: str | None
 
 
+class TombstonePublic(BaseModel):
+    id: uuid.UUID
+    at: dt.datetime
+    what: str
+    categories: list[str]
+    content_sha256: str = Field(
+        description="hex SHA-256 of the destroyed (encrypted) content: proves what, not shows it"
+    )
+    reason: str
+    citation: dict[str, Any]
+    leaf_hash: str
+
+
 class DataExport(BaseModel):
     """Everything the platform holds about the person (ZRU-547: the subject's right of access)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,8 +40,14 @@ from shaffof.privacy.errors import (
     ConsentNotFound,
     NotTheDataSubject,
 )
-from shaffof.privacy.models import AccessChannel, AccessOutcome, AccessRecord, Consent, LegalGround
-from shaffof.privacy.schemas import AccessRecordPublic, AccessRecordVerification, ConsentGive, ConsentPublic
+from shaffof.privacy.models import AccessChannel, AccessOutcome, AccessRecord, Consent, LegalGround, Tombstone
+from shaffof.privacy.schemas import (
+    AccessRecordPublic,
+    AccessRecordVerification,
+    ConsentGive,
+    ConsentPublic,
+    TombstonePublic,
+)
 
 if TYPE_CHECKING:
     from shaffof.cases.models import Case
@@ -127,6 +134,51 @@ def record_access(session: Session, access: Access, *, at: dt.datetime | None = 
     return row
 
 
+def record_destruction(
+    session: Session,
+    *,
+    subject_pinfl: str,
+    what: str,
+    categories: Iterable[str],
+    content: bytes,
+    reason: str,
+    authority: Actor | None,
+    at: dt.datetime,
+) -> Tombstone:
+    """Leave the tombstone of destroyed content and its ledger leaf, in the destroying transaction."""
+    row = Tombstone(
+        id=uuid.uuid4(),
+        at=at,
+        subject_pinfl=subject_pinfl,
+        what=what[:200],
+        categories=sorted(set(categories)),
+        content_sha256=hashlib.sha256(content).digest(),
+        reason=reason[:300],
+        citation=grounds.ART_17.model_dump(mode="json", exclude_none=True),
+        authority_account_id=authority.account_id if authority else None,
+        leaf_hash=b"",
+    )
+    record = {
+        "type": "personal_data_tombstone",
+        "v": RECORD_VERSION,
+        "id": str(row.id),
+        "at": instant(at),
+        "subject": subject_pinfl,
+        "what": row.what,
+        "categories": row.categories,
+        "content_sha256": row.content_sha256.hex(),
+        "reason": row.reason,
+        "authority_account_id": row.authority_account_id,
+    }
+    row.leaf_hash = merkle.leaf_hash(canonical_bytes(record))
+    session.add(row)
+    append_leaves(session, [NewLeaf(row.leaf_hash, LeafKind.personal_data_tombstone, str(row.id))], created_at=at)
+    return row
+
+
+WithdrawalHandler = Callable[[Session, Consent, Actor, dt.datetime], None]
+
+
 def consent_record(row: Consent, recipient_code: str) -> dict[str, Any]:
     return {
         "type": "consent",
@@ -166,6 +218,8 @@ class Privacy:
         self._db = db
         self._pki = pki
         self.clock = clock
+        # Run in the withdrawal's transaction: whoever holds data obtained under the consent destroys it.
+        self.withdrawal_handlers: list[WithdrawalHandler] = []
 
     # ------------------------------------------------------------------ case reads (the cases domain's hook)
 
@@ -378,8 +432,31 @@ class Privacy:
                     ],
                     created_at=now,
                 )
+                for handler in self.withdrawal_handlers:  # ZRU-547 Art. 17: destroyed when consent is withdrawn
+                    handler(session, row, actor, now)
             uow.commit()
         return _consent_public(row, recipient.code, now)
+
+    def my_tombstones(self, actor: Actor) -> list[TombstonePublic]:
+        """What was destroyed of my data, when, why and on whose authority (never the content)."""
+        with self._db.reading() as session:
+            pinfl = _own_pinfl(session, actor)
+            rows = session.scalars(
+                sa.select(Tombstone).where(Tombstone.subject_pinfl == pinfl).order_by(Tombstone.at.desc())
+            ).all()
+        return [
+            TombstonePublic(
+                id=r.id,
+                at=r.at,
+                what=r.what,
+                categories=r.categories,
+                content_sha256=r.content_sha256.hex(),
+                reason=r.reason,
+                citation=r.citation,
+                leaf_hash=_b64(r.leaf_hash),
+            )
+            for r in rows
+        ]
 
     def consents(self, actor: Actor) -> list[ConsentPublic]:
         now = self.clock()

@@ -14,6 +14,7 @@ from shaffof.privacy.schemas import (
     ConsentGive,
     ConsentPublic,
     DataExport,
+    TombstonePublic,
 )
 from shaffof.web.deps import CurrentActor, PlatformDep
 
@@ -78,3 +79,9 @@ def data_export(actor: CurrentActor, platform: PlatformDep) -> DataExport:
 def request_rectification(body: RectificationRequest, actor: CurrentActor, platform: PlatformDep) -> CasePublic:
     """Ask the registry's owner to correct wrong data: a case with the statutory deadline."""
     return platform.rights.request_rectification(actor, body)
+
+
+@router.get("/me/destroyed", response_model=list[TombstonePublic])
+def my_tombstones(actor: CurrentActor, platform: PlatformDep) -> list[TombstonePublic]:
+    """What was destroyed of my data (ZRU-547 Art. 17): what, when, why — never the content."""
+    return platform.privacy.my_tombstones(actor)

@@ -3,7 +3,7 @@
 Why: issue 6 (personal data): the base registries (population with addresses, family relations and
 documents; property; business) with their sensitive fields encrypted, the information mediator's member
 keys, access policies, message log and sealed batches, and the privacy domain's access records (the data
-tracker) and consents.
+tracker), consents and the tombstones of destroyed personal data.
 
 Revision ID: 0011
 Revises: 0007
@@ -335,8 +335,36 @@ def upgrade() -> None:
         batch_op.create_index("ix_privacy_access_records_agency_at", ["agency_id", "at"], unique=False)
         batch_op.create_index("ix_privacy_access_records_subject_at", ["subject_pinfl", "at"], unique=False)
 
+    op.create_table(
+        "privacy_tombstones",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("at", shaffof.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("subject_pinfl", sa.String(length=14), nullable=False),
+        sa.Column("what", sa.String(length=200), nullable=False),
+        sa.Column(
+            "categories", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("content_sha256", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column(
+            "citation", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("authority_account_id", sa.Integer(), nullable=True),
+        sa.Column("leaf_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["authority_account_id"], ["accounts.id"], name=op.f("fk_privacy_tombstones_authority_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_tombstones")),
+    )
+    with op.batch_alter_table("privacy_tombstones", schema=None) as batch_op:
+        batch_op.create_index("ix_privacy_tombstones_subject_at", ["subject_pinfl", "at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("privacy_tombstones", schema=None) as batch_op:
+        batch_op.drop_index("ix_privacy_tombstones_subject_at")
+
+    op.drop_table("privacy_tombstones")
     with op.batch_alter_table("privacy_access_records", schema=None) as batch_op:
         batch_op.drop_index("ix_privacy_access_records_subject_at")
         batch_op.drop_index("ix_privacy_access_records_agency_at")
