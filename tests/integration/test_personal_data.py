@@ -360,6 +360,14 @@ def test_an_officer_reading_a_person_outside_their_cases_must_state_a_reason_sho
     records = client.get("/api/v1/me/access-log", headers=token(client, "bob")).json()
     assert [(r["outcome"], r["outside_case"]) for r in records] == [("allowed", True), ("refused", False)]
     assert records[0]["stated_reason"] == "Checking the address named in a neighbour's complaint"
+    # Outside any case of his, bob is told (in-app; e-mail and SMS where he gave an address or number).
+    notices = [
+        n
+        for n in client.get("/api/v1/inbox", headers=token(client, "bob")).json()
+        if n["template"] == "privacy.accessed"
+    ]
+    assert len(notices) == 1 and notices[0]["link"] == "/my-data"
+    assert "Checking the address named in a neighbour's complaint" in notices[0]["body"]
 
 
 def test_a_service_form_is_prefilled_from_the_registries(

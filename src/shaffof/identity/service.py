@@ -299,3 +299,13 @@ def pinfls_of_accounts(session: Session, account_ids: set[int]) -> list[str]:
         sa.select(Person.pinfl).join(Account, Account.person_id == Person.id).where(Account.id.in_(account_ids))
     )
     return sorted(rows)
+
+
+def citizen_accounts_of(session: Session, pinfl: str) -> list[int]:
+    """The citizen accounts of the person with this PINFL (none if the person has no account)."""
+    rows = session.scalars(
+        sa.select(Account.id)
+        .join(Person, Person.id == Account.person_id)
+        .where(Person.pinfl == pinfl, Account.role == Role.citizen, Account.is_active.is_(True))
+    )
+    return list(rows)

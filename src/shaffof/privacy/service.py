@@ -32,6 +32,7 @@ from shaffof.ledger.models import LeafKind, LedgerEntry
 from shaffof.ledger.records import canonical_bytes, instant
 from shaffof.ledger.service import NewLeaf, append_leaves
 from shaffof.legal import Citation
+from shaffof.notify import service as notify
 from shaffof.privacy import grounds, receipts
 from shaffof.privacy.errors import (
     AccessRecordNotFound,
@@ -131,7 +132,29 @@ def record_access(session: Session, access: Access, *, at: dt.datetime | None = 
         [NewLeaf(leaf_hash=row.leaf_hash, kind=LeafKind.access_record, subject=str(row.id), agency_id=row.agency_id)],
         created_at=row.at,
     )
+    if row.outside_case and row.outcome is AccessOutcome.allowed and row.agency_id is not None:
+        _tell_the_person(session, row)
     return row
+
+
+def _tell_the_person(session: Session, row: AccessRecord) -> None:
+    """An agency read the person's data outside any case of theirs: the person hears of it (in-app and on
+    the channels they chose), in the same transaction as the record."""
+    agency = catalog.get_agency(session, row.agency_id) if row.agency_id is not None else None
+    for account_id in identity.citizen_accounts_of(session, row.subject_pinfl):
+        notify.enqueue(
+            session,
+            account_id,
+            "privacy.accessed",
+            {
+                "agency": agency.name if agency is not None else None,
+                "categories": ", ".join(row.categories),
+                "purpose": row.purpose,
+                "reason": row.stated_reason,
+            },
+            link="/my-data",
+            at=row.at,
+        )
 
 
 def record_destruction(
