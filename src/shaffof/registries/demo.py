@@ -108,7 +108,7 @@ def load_registries(
                 number_encrypted=cipher.encrypt(number, document_context(DocumentKind.id_card.value, person.pinfl)),
                 number_index=cipher.blind_index(number, "document-number"),
                 issued_on=issued,
-                expires_on=issued.replace(year=issued.year + 10),
+                expires_on=issued + dt.timedelta(days=3652),  # ten years (a 29 February has no .replace)
                 issuer=f"IIV {addresses[person.pinfl]['district']}",
             )
         )
