@@ -74,7 +74,7 @@ from shaffof.mediator.schemas import (
 from shaffof.pki.tsa import TimestampInvalid
 from shaffof.privacy import grounds, receipts
 from shaffof.privacy.models import AccessChannel, AccessOutcome, AccessRecord, Consent, LegalGround
-from shaffof.privacy.service import Access, active_consent, record_access, record_destruction
+from shaffof.privacy.service import Access, active_consent, record_access, record_audit, record_destruction
 from shaffof.registries.catalog import REGISTRIES, RegistryService
 from shaffof.registries.errors import SubjectNotInRegistry
 from shaffof.registries.prefill import PREFILL
@@ -591,20 +591,14 @@ class Mediator:
         }
         if subjects:  # logged content is personal data: reading it is an access like any other
             with self._db.uow() as uow:
-                for subject in sorted(subjects):
-                    record_access(
-                        uow.session,
-                        Access(
-                            subject_pinfl=subject,
-                            channel=AccessChannel.audit,
-                            categories=("mediator_content",),
-                            purpose="audit of the mediator's message log",
-                            legal_ground=LegalGround.legal_obligation,
-                            citation=grounds.AUDIT,
-                            actor=actor,
-                        ),
-                        at=self.clock(),
-                    )
+                record_audit(
+                    uow.session,
+                    actor,
+                    subjects,
+                    "mediator_content",
+                    "audit of the mediator's message log",
+                    self.clock(),
+                )
                 uow.commit()
         return publics
 

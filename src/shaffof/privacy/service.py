@@ -202,6 +202,26 @@ def record_destruction(
 WithdrawalHandler = Callable[[Session, Consent, Actor, dt.datetime], None]
 
 
+def record_audit(
+    session: Session, actor: Actor, subjects: Iterable[str], category: str, purpose: str, at: dt.datetime
+) -> None:
+    """An auditor read these persons' data (records, logged content): one access record each."""
+    for pinfl in sorted(set(subjects)):
+        record_access(
+            session,
+            Access(
+                subject_pinfl=pinfl,
+                channel=AccessChannel.audit,
+                categories=(category,),
+                purpose=purpose,
+                legal_ground=LegalGround.legal_obligation,
+                citation=grounds.AUDIT,
+                actor=actor,
+            ),
+            at=at,
+        )
+
+
 def consent_record(row: Consent, recipient_code: str) -> dict[str, Any]:
     return {
         "type": "consent",
@@ -337,20 +357,14 @@ class Privacy:
                 statement.order_by(AccessRecord.at.desc(), AccessRecord.id).limit(min(limit, MAX_PAGE)).offset(offset)
             ).all()
             result = _publics(session, rows)
-            for pinfl in sorted({row.subject_pinfl for row in rows}):
-                record_access(
-                    session,
-                    Access(
-                        subject_pinfl=pinfl,
-                        channel=AccessChannel.audit,
-                        categories=("access_log",),
-                        purpose="audit of access records",
-                        legal_ground=LegalGround.legal_obligation,
-                        citation=grounds.AUDIT,
-                        actor=actor,
-                    ),
-                    at=self.clock(),
-                )
+            record_audit(
+                session,
+                actor,
+                {row.subject_pinfl for row in rows},
+                "access_log",
+                "audit of access records",
+                self.clock(),
+            )
             uow.commit()
         return result
 
