@@ -17,7 +17,7 @@ from shaffof.mediator.models import MediatorMember
 from shaffof.privacy.models import Consent
 from shaffof.registries.models import PopulationRecord
 from tests.conftest import TEST_SECRET
-from tests.factories import World, token
+from tests.factories import APPEAL_FORM, World, token
 from tests.integration import registry_data
 
 
@@ -109,3 +109,26 @@ def test_the_data_tracker_page_in_three_languages_and_signed_out(client: TestCli
         assert page.status_code == 200
         assert f'<html lang="{lang}">' in page.text and heading in page.text
         assert '<main id="main">' in page.text
+
+
+def test_an_evidence_export_from_the_console_is_an_access_the_applicant_sees(
+    client: TestClient, world: World, database: Database, tmp_path: Path
+) -> None:
+    alice = token(client, "alice")
+    case = client.post(
+        "/api/v1/cases",
+        json={"service": "appeal-to-hokimiyat", "agency": "TOSHHOK", "form": APPEAL_FORM},
+        headers=alice,
+    )
+    number = case.json()["registration_number"]
+    env = {
+        "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
+        "SHAFFOF_DATA_DIR": str(tmp_path / "var"),
+        "SHAFFOF_SECRET_KEY": TEST_SECRET,
+    }
+    run(env, "export", number, "--out", str(tmp_path / "evidence.zip"))
+    assert (tmp_path / "evidence.zip").exists()
+    log = client.get("/api/v1/me/access-log", headers=alice).json()
+    assert [(r["channel"], r["case"], r["purpose"]) for r in log] == [
+        ("export", number, f"evidence package of case {number}")
+    ]

@@ -375,6 +375,9 @@ def export(
         public_key = platform.ledger.public_key()
         pem = platform.ledger.public_key_pem() if public_key is not None else None
         package = export_case(platform.db, platform.blobs, case_number, log_public_pem=pem)
+        applicant = platform.cases.applicant_of(package.registration_number)
+        if applicant is not None:  # the data tracker: the applicant sees the export (before the file exists)
+            platform.privacy.on_case_export(package.registration_number, applicant[1])
     except DomainError as error:
         errors.print(f"[red]{error.detail}[/red]", highlight=False)
         raise typer.Exit(1) from None

@@ -310,6 +310,25 @@ class Privacy:
         with self._db.reading() as session:
             return _own_pinfl(session, actor)
 
+    def on_case_export(self, case_number: str, applicant_person_id: int) -> None:
+        """The console exported a case's evidence package (form, documents): the applicant sees it."""
+        with self._db.uow() as uow:
+            person = identity.get_person(uow.session, applicant_person_id)
+            record_access(
+                uow.session,
+                Access(
+                    subject_pinfl=person.pinfl,
+                    channel=AccessChannel.export,
+                    categories=("case_form", "case_documents", "case_events"),
+                    purpose=f"evidence package of case {case_number}",
+                    legal_ground=LegalGround.legal_obligation,
+                    citation=grounds.AUDIT,
+                    case_number=case_number,
+                ),
+                at=self.clock(),
+            )
+            uow.commit()
+
     # ------------------------------------------------------------------ the data tracker
 
     def my_access_log(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> list[AccessRecordPublic]:
