@@ -118,6 +118,15 @@ class Settings(BaseSettings):
     upstream_oidc_pinfl_claim: str = "pinfl"
     upstream_oidc_scope: str = "openid pinfl"
     upstream_oidc_acr: str = Field(default="substantial", pattern=r"^(low|substantial|high)$")
+    # Personal data (issue 6, docs/personal-data.md): envelope encryption of sensitive registry fields.
+    # "id:base64(32 bytes)" entries, comma-separated; the first wraps new data keys, the others are kept for
+    # reading until `shaffof keys rotate` has rewrapped everything. Unset: development keys derived from the
+    # secret key (warned on every start; refused in production, where
+    # reading or writing encrypted fields then fails), as is the blind-index key used for lookups.
+    field_keys: SecretStr | None = None
+    blind_index_key: SecretStr | None = None
+    # A signed mediator request older or newer than this is refused as a possible replay.
+    mediator_clock_skew_seconds: int = Field(default=300, ge=1)
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Self:

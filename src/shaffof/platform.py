@@ -24,6 +24,7 @@ from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.ledger.timestamps import PkiTimestamps
 from shaffof.live.service import LiveUpdates
+from shaffof.mediator.service import Mediator
 from shaffof.notify.service import Notifications, notify_heads
 from shaffof.oidc.models import Assurance
 from shaffof.oidc.provider import OidcConfig
@@ -31,6 +32,10 @@ from shaffof.oidc.service import Oidc
 from shaffof.oidc.subject import pairwise_key
 from shaffof.oidc.upstream import Upstream, UpstreamConfig
 from shaffof.pki.service import Pki, PkiSubmissionSignatures, PlatformKey
+from shaffof.privacy.encryption import FieldKeys
+from shaffof.privacy.rights import SubjectRights
+from shaffof.privacy.service import Privacy
+from shaffof.registries.service import Registries
 
 
 @dataclass
@@ -47,6 +52,10 @@ class Platform:
     ledger: Ledger
     pki: Pki
     archive: Archive
+    registries: Registries
+    privacy: Privacy
+    mediator: Mediator
+    rights: SubjectRights
 
     def decision_documents(self, signer: Callable[[Session], PlatformKey] | None = None) -> DecisionDocuments:
         """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
@@ -95,6 +104,18 @@ class Platform:
         """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
         return self.cases.issue_decision_documents(self.decision_documents(), limit=limit)
 
+    def seal_message_log(self) -> int:
+        """Seal the mediator's unsealed message-log entries (the worker runs it); how many were sealed."""
+        from shaffof.mediator.errors import NothingToSeal
+        from shaffof.pki.errors import PkiNotInitialised
+
+        try:
+            return self.mediator.seal().size
+        except NothingToSeal:
+            return 0
+        except PkiNotInitialised:  # the TSA seals the batches: they wait for `shaffof init`
+            return 0
+
     def monitor_sla(self) -> SlaReport:
         """One pass of the SLA monitor, escalating to heads of bodies through notifications."""
         return self.cases.monitor_sla(escalate=notify_heads)
@@ -141,6 +162,20 @@ class Platform:
             schedule=load_schedule(settings.archive_retention_file),
             schedule_source=settings.archive_retention_file,
         )
+        field_keys = FieldKeys(
+            settings.field_keys.get_secret_value() if settings.field_keys else None,
+            settings.blind_index_key.get_secret_value() if settings.blind_index_key else None,
+            secret_key=settings.secret_key,
+            production=settings.is_production,
+        )
+        registries = Registries(db, field_keys)
+        privacy = Privacy(db, pki)
+        cases.add_read_handler(privacy.on_case_read)  # every read of a case by others: an access record
+        pki.read_handlers.append(privacy.on_certificates_read)  # certificates name their holders
+        mediator = Mediator(
+            db, registries, pki, cases, clock_skew=dt.timedelta(seconds=settings.mediator_clock_skew_seconds)
+        )
+        privacy.withdrawal_handlers.append(mediator.destroy_consented_content)  # ZRU-547 Art. 17
         return cls(
             settings=settings,
             db=db,
@@ -159,4 +194,8 @@ class Platform:
             ledger=ledger,
             pki=pki,
             archive=archive,
+            registries=registries,
+            privacy=privacy,
+            mediator=mediator,
+            rights=SubjectRights(privacy, mediator, cases),
         )

@@ -18,7 +18,7 @@ from shaffof.cases.schemas import CaseSubmit
 from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.ledger.keys import generate_key_file
-from shaffof.ledger.models import LedgerEntry
+from shaffof.ledger.models import LeafKind, LedgerEntry
 from shaffof.platform import Platform
 from shaffof.web.app import create_app
 from tests.factories import APPEAL_FORM, PDF, World, token
@@ -200,8 +200,15 @@ def test_every_case_event_commits_with_its_leaf_or_not_at_all(world: World, data
         cases.submit(alice, command, uow=uow)  # never committed
     with database.reading() as session:
         events = session.execute(sa.select(CaseEvent.agency_id, CaseEvent.case_id, CaseEvent.seq)).all()
-        leaves = session.execute(sa.select(LedgerEntry.agency_id, LedgerEntry.case_id, LedgerEntry.event_seq)).all()
+        leaves = session.execute(
+            sa.select(LedgerEntry.agency_id, LedgerEntry.case_id, LedgerEntry.event_seq).where(
+                LedgerEntry.kind == LeafKind.case_event
+            )
+        ).all()
         assert sorted(events) == sorted(leaves) and len(events) == 3
+        # The officer's take also read the applicant's case: one access record, one more leaf (issue 6).
+        kinds = session.scalars(sa.select(LedgerEntry.kind).order_by(LedgerEntry.id)).all()
+        assert kinds == [LeafKind.case_event] * 3 + [LeafKind.access_record]
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
     # Before the sequencer runs the receipt has the leaf hashes but no index or proof yet.
     receipt = world.platform.ledger.case_receipt(alice, number)
@@ -213,7 +220,7 @@ def test_every_case_event_commits_with_its_leaf_or_not_at_all(world: World, data
     ]
     world.platform.ledger.sequence()
     receipt = world.platform.ledger.case_receipt(alice, number)
-    assert receipt.checkpoint is not None and receipt.checkpoint.tree_size == 3
+    assert receipt.checkpoint is not None and receipt.checkpoint.tree_size == 4  # 3 events, 1 access record
     assert sorted(e.leaf_index for e in receipt.events if e.leaf_index is not None) == [0, 1, 2]
     assert all(e.inclusion is not None for e in receipt.events)
 

@@ -84,7 +84,9 @@ def verify_log(logged: Logged, *args: str) -> tuple[int, str]:
 def test_a_clean_log_verifies(logged: Logged) -> None:
     code, output = verify_log(logged)
     assert code == 0, output
-    assert "OK" in output and "9 leaves" in output and "2 checkpoints" in output and "9 case events" in output
+    assert (
+        "OK" in output and "10 leaves" in output and "2 checkpoints" in output and "9 case events" in output
+    )  # 9 case events + 1 access record (issue 6)
     assert "1 blobs" in output
 
 

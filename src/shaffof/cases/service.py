@@ -115,6 +115,13 @@ class CaseEventHandler(Protocol):
     def __call__(self, session: Session, case: Case, event: CaseEvent) -> None: ...
 
 
+class CaseReadHandler(Protocol):
+    """Called when someone reads or works on a case, in a transaction that commits before the data is
+    returned (the data tracker's access records: no record, no data). ``categories`` name what was read."""
+
+    def __call__(self, session: Session, actor: Actor, case: Case, categories: tuple[str, ...]) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Signed:
     """A verified, timestamped submission signature, ready to be kept with the case."""
@@ -188,6 +195,7 @@ class Cases:
         self.deadlines = deadlines or Deadlines(db, timezone=timezone)
         self._due = DueDates(self.deadlines)
         self._event_handlers = list(event_handlers)
+        self._read_handlers: list[CaseReadHandler] = []
         self._blobs = blobs
         self._tz = ZoneInfo(timezone)
         self._timezone = timezone
@@ -263,7 +271,9 @@ class Cases:
             document = session.get(CaseDocument, (case.agency_id, case.id, sha256))
             if document is None:
                 raise CaseNotFound(f"Case {registration_number} has no document {sha256}.")
-            return _document_public(document), self._blobs.read(sha256)
+            content = _document_public(document), self._blobs.read(sha256)
+        self._record_read(actor, case, ("case_documents",))
+        return content
 
     # ------------------------------------------------------------------ submission
 
@@ -653,6 +663,36 @@ class Cases:
         """Subscribe another domain to case events; it runs inside the same transaction."""
         self._event_handlers.append(handler)
 
+    def add_read_handler(self, handler: CaseReadHandler) -> None:
+        """Subscribe another domain to reads of cases (the data tracker)."""
+        self._read_handlers.append(handler)
+
+    def _record_read(
+        self, actor: Actor, case: Case, categories: tuple[str, ...], session: Session | None = None
+    ) -> None:
+        """Run the read handlers: in ``session`` (an operation's own transaction), or in a unit of work
+        committed before the caller returns the data."""
+        if not self._read_handlers:
+            return
+        if session is not None:
+            for handler in self._read_handlers:
+                handler(session, actor, case, categories)
+            return
+        with self._db.uow() as uow:
+            for handler in self._read_handlers:
+                handler(uow.session, actor, case, categories)
+            uow.commit()
+
+    def applicant_of(self, registration_number: str) -> tuple[int, int] | None:
+        """The agency and the applicant (person id) of a case, or None if there is no such case."""
+        with self._db.reading() as session:
+            row = session.execute(
+                sa.select(Case.agency_id, Case.applicant_person_id).where(
+                    Case.registration_number == registration_number
+                )
+            ).first()
+        return (row.agency_id, row.applicant_person_id) if row is not None else None
+
     def _apply(
         self,
         session: Session,
@@ -682,7 +722,9 @@ class Cases:
         with self._db.reading() as session:
             case = self._load(session, registration_number)
             policy.ensure_can_read(actor, case)
-            return self._view(session, case)
+            view = self._view(session, case)
+        self._record_read(actor, case, ("case_form", "case_documents"))
+        return view
 
     def timeline(self, actor: Actor, registration_number: str) -> list[EventPublic]:
         with self._db.reading() as session:
@@ -694,7 +736,7 @@ class Cases:
                 .where(CaseEvent.agency_id == case.agency_id, CaseEvent.case_id == case.id)
                 .order_by(CaseEvent.seq)
             ).all()
-            return [
+            events = [
                 EventPublic(
                     seq=event.seq,
                     kind=event.kind,
@@ -707,6 +749,8 @@ class Cases:
                 )
                 for event, name, role in rows
             ]
+        self._record_read(actor, case, ("case_events",))
+        return events
 
     def documents(self, actor: Actor, registration_number: str) -> list[DocumentPublic]:
         return self.get(actor, registration_number).documents
@@ -864,6 +908,7 @@ class Cases:
             work(session, case, self.clock())
             session.flush()
             view = self._view(session, case)
+            self._record_read(actor, case, ("case_form", "case_documents"), session)
             if own:
                 unit.commit()
             return view

@@ -186,6 +186,7 @@ def worker(
         if once:
             console.print(f"SLA monitor: {_sla_summary(platform.monitor_sla())}.")
             console.print(f"Decision documents issued: {platform.issue_decisions()}.")
+            console.print(f"Mediator message-log entries sealed: {platform.seal_message_log()}.")
             for channel in outbox.not_ready():
                 errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
             try:
@@ -202,6 +203,7 @@ def worker(
                 try:
                     platform.monitor_sla()
                     platform.issue_decisions()
+                    platform.seal_message_log()  # the message log is timestamped in batches (X-Road)
                 except Exception:
                     log.exception("SLA monitor or decision documents pass failed")
                 if stop.wait(settings.sla_interval_seconds):
@@ -391,6 +393,9 @@ def export(
         public_key = platform.ledger.public_key()
         pem = platform.ledger.public_key_pem() if public_key is not None else None
         package = export_case(platform.db, platform.blobs, case_number, log_public_pem=pem)
+        applicant = platform.cases.applicant_of(package.registration_number)
+        if applicant is not None:  # the data tracker: the applicant sees the export (before the file exists)
+            platform.privacy.on_case_export(package.registration_number, applicant[1])
     except DomainError as error:
         errors.print(f"[red]{error.detail}[/red]", highlight=False)
         raise typer.Exit(1) from None
@@ -625,6 +630,12 @@ app.command("verify")(pki_cli.verify)
 from shaffof.archive import cli as archive_cli  # noqa: E402
 
 app.add_typer(archive_cli.app, name="archive")
+
+# --------------------------------------------------------------------------- personal data (mediator/cli.py)
+from shaffof.mediator import cli as mediator_cli  # noqa: E402
+
+app.add_typer(mediator_cli.app, name="mediator")
+app.add_typer(mediator_cli.keys_app, name="keys")
 
 
 def main() -> None:  # pragma: no cover - console entry

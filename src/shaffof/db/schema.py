@@ -14,8 +14,11 @@ def metadata() -> sa.MetaData:
     from shaffof.deadlines import models as _deadlines  # noqa: F401
     from shaffof.identity import models as _identity  # noqa: F401
     from shaffof.ledger import models as _ledger  # noqa: F401
+    from shaffof.mediator import models as _mediator  # noqa: F401
     from shaffof.notify import models as _notify  # noqa: F401
     from shaffof.oidc import models as _oidc  # noqa: F401
     from shaffof.pki import models as _pki  # noqa: F401
+    from shaffof.privacy import models as _privacy  # noqa: F401
+    from shaffof.registries import models as _registries  # noqa: F401
 
     return Base.metadata

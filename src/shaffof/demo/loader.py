@@ -21,12 +21,14 @@ from shaffof.catalog.models import Agency, Service
 from shaffof.db.base import utcnow
 from shaffof.db.uow import UnitOfWork
 from shaffof.demo.forms import fill
-from shaffof.demo.people import make_people
+from shaffof.demo.people import DemoPerson, make_people
 from shaffof.demo.signing import DemoSigners, HistoryTooOld, ensure_authority_since
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
 from shaffof.identity.models import Role
+from shaffof.mediator.admin import DEMO_POLICIES, add_policies
 from shaffof.platform import Platform
+from shaffof.registries.demo import RegistryPerson, load_registries
 
 DEMO_PASSWORD = "shaffof-demo-2026"  # noqa: S105  (printed to the operator; demo refused in production)
 PERSONS_PER_SCALE = 2_000
@@ -146,12 +148,27 @@ def load_demo(
             uow.commit()
         progress("persons", min(start + BATCH, len(people)), len(people))
 
+    _load_registries(platform, people, seed)
+
     with platform.db.reading() as session:
         services = list(session.scalars(sa.select(Service).where(Service.is_current).order_by(Service.code)))
         agency_codes = {a.id: a.code for a in agencies}
     total = int(CASES_PER_SCALE * scale)
     _load_cases(platform, rng, now, services, agencies, agency_codes, staff, citizens, logins, total, progress)
     return DemoReport(len(agencies), len(services), sum(len(v) for v in staff.values()), len(people), total)
+
+
+def _load_registries(platform: Platform, people: list[DemoPerson], seed: int) -> None:
+    """The base registries for the demo persons (a separate random stream: the cases stay as they were)."""
+    with platform.db.uow() as uow:
+        load_registries(
+            uow.session,
+            platform.registries.cipher,
+            [RegistryPerson(p.pinfl, p.last_name, p.first_name, p.patronymic) for p in people],
+            random.Random(seed + 6),
+        )
+        add_policies(uow.session, DEMO_POLICIES)
+        uow.commit()
 
 
 def _load_cases(

@@ -376,3 +376,31 @@ def open_session(uow: UnitOfWork, account_id: int, ttl: dt.timedelta) -> tuple[s
     uow.session.add(row)
     uow.session.flush()
     return secret, row.id
+
+
+def display_names(session: Session, account_ids: set[int]) -> dict[int, str]:
+    """Accounts' display names by id (for lists that name who did something)."""
+    if not account_ids:
+        return {}
+    rows = session.execute(sa.select(Account.id, Account.display_name).where(Account.id.in_(account_ids)))
+    return {account_id: name for account_id, name in rows}
+
+
+def pinfls_of_accounts(session: Session, account_ids: set[int]) -> list[str]:
+    """The PINFLs of the persons behind these accounts (staff accounts have none)."""
+    if not account_ids:
+        return []
+    rows = session.scalars(
+        sa.select(Person.pinfl).join(Account, Account.person_id == Person.id).where(Account.id.in_(account_ids))
+    )
+    return sorted(rows)
+
+
+def citizen_accounts_of(session: Session, pinfl: str) -> list[int]:
+    """The citizen accounts of the person with this PINFL (none if the person has no account)."""
+    rows = session.scalars(
+        sa.select(Account.id)
+        .join(Person, Person.id == Account.person_id)
+        .where(Person.pinfl == pinfl, Account.role == Role.citizen, Account.is_active.is_(True))
+    )
+    return list(rows)

@@ -30,6 +30,9 @@ class LeafKind(StrEnum):
 
     case_event = "case_event"
     archive_tombstone = "archive_tombstone"  # a disposed blob's tombstone (archive/disposal.py)
+    access_record = "access_record"  # a read of a person's data (privacy/, the data tracker)
+    consent = "consent"  # a consent given or withdrawn (privacy/)
+    personal_data_tombstone = "personal_data_tombstone"  # personal data destroyed, ZRU-547 Art. 17 (privacy/)
 
 
 class LedgerEntry(Base):

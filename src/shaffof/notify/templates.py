@@ -200,6 +200,24 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "(ZRU-445, Art. 28).",
         ),
     },
+    # The data tracker (privacy/): someone read the person's data outside any case of theirs.
+    "privacy.accessed": {
+        "uz": (
+            "Maʼlumotlaringiz koʻrildi: {{ agency }}",
+            "{{ agency }} maʼlumotlaringizni ({{ categories }}) koʻrdi. Maqsad: {{ purpose }}."
+            "{% if reason %} Koʻrsatilgan sabab: {{ reason }}.{% endif %} Batafsil: «Mening maʼlumotlarim» sahifasi.",
+        ),
+        "ru": (
+            "Ваши данные просмотрены: {{ agency }}",
+            "{{ agency }} обратился к вашим данным ({{ categories }}). Цель: {{ purpose }}."
+            "{% if reason %} Указанная причина: {{ reason }}.{% endif %} Подробнее — на странице «Мои данные».",
+        ),
+        "en": (
+            "Your data was read: {{ agency }}",
+            "{{ agency }} read your data ({{ categories }}). Purpose: {{ purpose }}."
+            "{% if reason %} Stated reason: {{ reason }}.{% endif %} Details: the 'My data' page.",
+        ),
+    },
     # For the staff of a body (the SLA monitor's escalations), not for applicants.
     "case.escalated": {
         "uz": (

@@ -198,6 +198,9 @@ class Pki:
     clock: Callable[[], dt.datetime] = utcnow
     _hierarchy: Hierarchy | None = field(default=None, init=False, repr=False)
     _sealer: Sealer | None = field(default=None, init=False, repr=False)
+    # Called with (reader, holders' account ids) when someone reads other holders' certificates (which name
+    # the person and their PINFL): the data tracker records it before the certificates are returned.
+    read_handlers: list[Callable[[Actor, set[int]], None]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database) -> Pki:
@@ -823,14 +826,24 @@ class Pki:
             query = query.where(IssuedCertificate.status == status)
         with self.db.reading() as session:
             rows = session.scalars(query.limit(limit).offset(offset)).all()
-            return [self._public(session, row) for row in rows]
+            certificates = [self._public(session, row) for row in rows]
+        self._record_reads(actor, {row.account_id for row in rows if row.account_id is not None})
+        return certificates
+
+    def _record_reads(self, actor: Actor | None, account_ids: set[int]) -> None:
+        others = account_ids - {actor.account_id} if actor is not None else set()
+        if others and actor is not None:
+            for handler in self.read_handlers:
+                handler(actor, others)
 
     def get_certificate(self, actor: Actor, serial: str) -> CertificatePublic:
         with self.db.reading() as session:
             row = self._row(session, serial)
             if not policy.may_read(actor, row):
                 raise CertificateNotFound(f"No certificate with serial number {serial} among yours.")
-            return self._public(session, row)
+            certificate = self._public(session, row)
+        self._record_reads(actor, {row.account_id} if row.account_id is not None else set())
+        return certificate
 
     # ------------------------------------------------------------------ publication: CA certificates, CRL, OCSP, TSA
 

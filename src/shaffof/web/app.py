@@ -15,11 +15,14 @@ from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.ledger.sequencer import SequencerThread
 from shaffof.live import views as live_views
+from shaffof.mediator import views as mediator_views
 from shaffof.notify import views as notify_views
 from shaffof.observability import get_logger
 from shaffof.oidc import views as oidc_views
 from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
+from shaffof.privacy import pages as privacy_pages
+from shaffof.privacy import views as privacy_views
 from shaffof.web import problems
 from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer
 from shaffof.web.ui import deadlines as deadline_views
@@ -88,6 +91,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     for router in (*api_routers, notify_views.router, live_views.router, deadlines.router):
         app.include_router(router, prefix="/api/v1")
+    for router in (mediator_views.router, privacy_views.router):
+        app.include_router(router, prefix="/api/v1")
     for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(pki_views.public_router)  # /pki/ca.pem, crl.der, ocsp, tsa: fixed paths for RFC clients
@@ -98,5 +103,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
     app.include_router(transparency_views.router)
+    app.include_router(privacy_pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app

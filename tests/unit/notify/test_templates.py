@@ -27,7 +27,8 @@ def test_every_template_renders_in_every_language_with_the_number(key: str, lang
     rendered = render(key, language, PARAMS)
     assert rendered.subject and rendered.body
     assert "\n" not in rendered.subject
-    assert "TOSHHOK-2026-000042" in rendered.subject + rendered.body or "VAZIRLAR-2026-000007" in rendered.subject
+    if key.startswith("case."):  # a notice about a case names it (privacy.accessed is about no case)
+        assert "TOSHHOK-2026-000042" in rendered.subject + rendered.body or "VAZIRLAR-2026-000007" in rendered.subject
     assert "{{" not in rendered.body and "{%" not in rendered.body
     # No language leaks into another: Cyrillic only in Russian.
     has_cyrillic = bool(re.search("[а-яА-Я]", rendered.subject + rendered.body))
@@ -63,3 +64,12 @@ def test_unknown_template_and_language() -> None:
     assert choose_language("ru") == "ru"
     assert choose_language("de") == "uz"
     assert choose_language(None) == "uz"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_access_notice_names_the_agency_the_purpose_and_the_stated_reason(language: str) -> None:
+    params = {**PARAMS, "categories": "identity, address", "purpose": "appeal-handling"}
+    rendered = render("privacy.accessed", language, params)
+    assert PARAMS["agency"][language] in rendered.subject  # type: ignore[index]
+    assert "identity, address" in rendered.body and "appeal-handling" in rendered.body
+    assert "Talab qilingan hujjat taqdim etilmagan" in rendered.body

@@ -1,0 +1,81 @@
+"""The mediator's HTTP face: the signed agency query, the officer's lookup, the form pre-fill, the log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+
+from shaffof.mediator.schemas import (
+    MediatorRequest,
+    MediatorResponse,
+    MessagePublic,
+    MessageVerification,
+    OfficerLookup,
+    Prefill,
+)
+from shaffof.web.deps import CurrentActor, PlatformDep
+
+router = APIRouter(tags=["registries"])
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The request body exactly as sent: the signature covers these bytes, not a re-serialisation."""
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
+@router.post(
+    "/mediator/{registry}/{service}",
+    response_model=MediatorResponse,
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": MediatorRequest.model_json_schema()}},
+            "required": True,
+        }
+    },
+)
+def mediator_query(
+    registry: str,
+    service: str,
+    body: RawBody,
+    actor: CurrentActor,
+    platform: PlatformDep,
+    key_id: Annotated[str | None, Header(alias="X-Mediator-Key-Id", max_length=64)] = None,
+    signature: Annotated[str | None, Header(alias="X-Mediator-Signature", max_length=200)] = None,
+) -> MediatorResponse:
+    """An agency system's query of a base registry, with its purpose and case; signed, logged, recorded."""
+    return platform.mediator.query(actor, registry, service, body, key_id=key_id, signature=signature)
+
+
+@router.post("/registries/{registry}/{service}/lookup", response_model=MediatorResponse)
+def officer_lookup(
+    registry: str, service: str, command: OfficerLookup, actor: CurrentActor, platform: PlatformDep
+) -> MediatorResponse:
+    """An officer's look at a person's registry data (through the mediator: policy, log, access record)."""
+    return platform.mediator.lookup(actor, registry, service, command)
+
+
+@router.get("/services/{code}/prefill", response_model=Prefill)
+def prefill(code: str, actor: CurrentActor, platform: PlatformDep) -> Prefill:
+    """The service's form fields the registries already know for the signed-in citizen (once-only)."""
+    return platform.mediator.prefill(actor, code)
+
+
+@router.get("/mediator/messages", response_model=list[MessagePublic])
+def messages(
+    actor: CurrentActor,
+    platform: PlatformDep,
+    limit: int = Query(default=100, ge=1, le=500),
+    before: int | None = Query(default=None, ge=1),
+) -> list[MessagePublic]:
+    """The message log (auditors), newest first."""
+    return platform.mediator.messages(actor, limit=limit, before=before)
+
+
+@router.get("/mediator/messages/{message_id}/verify", response_model=MessageVerification)
+def verify_message(message_id: int, actor: CurrentActor, platform: PlatformDep) -> MessageVerification:
+    """An entry checked against its sealed batch and the batch's RFC 3161 token."""
+    return platform.mediator.verify_message(actor, message_id)

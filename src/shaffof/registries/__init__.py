@@ -1,0 +1,1 @@
+"""Base registries (population, property, business): the single source of data the state already holds."""

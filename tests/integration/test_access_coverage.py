@@ -1,0 +1,331 @@
+"""The data tracker's coverage is total: every endpoint and page is classified, and each one that returns a
+person's data to someone else writes an access record for that person (issue 6, part 3).
+
+A new route fails this test until it is classified here — so nobody adds a way to read personal data that
+the person cannot see.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from fastapi.testclient import TestClient
+
+from shaffof.mediator import signing
+from shaffof.privacy.models import AccessRecord
+from tests.factories import APPEAL_FORM, PDF, World, token
+from tests.integration import registry_data
+from tests.integration.test_personal_data import request_body
+
+# Routes that return no person's data, or only the caller's own, or only what the caller sent.
+NOT_OTHERS: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/openapi.json"): "none",
+    ("GET", "/api/v1/docs"): "none",
+    ("GET", "/docs/oauth2-redirect"): "none",
+    ("POST", "/api/v1/auth/login"): "own account",
+    ("POST", "/api/v1/auth/logout"): "none",
+    ("GET", "/api/v1/auth/me"): "own account",
+    ("GET", "/api/v1/services"): "none",
+    ("GET", "/api/v1/services/{code}"): "none",
+    ("GET", "/api/v1/agencies"): "none",
+    ("POST", "/api/v1/uploads"): "own upload",
+    ("POST", "/api/v1/cases"): "own submission",
+    ("GET", "/api/v1/cases"): "own cases",
+    ("POST", "/api/v1/cases/{registration_number}/respond"): "own case (applicant only)",
+    ("POST", "/api/v1/cases/{registration_number}/contest"): "own case (applicant only)",
+    ("GET", "/api/v1/officer/queue"): "none: numbers, services, states, deadlines — no applicant data",
+    ("GET", "/api/v1/officer/queue/events"): "none: number, seq, kind, state",
+    ("POST", "/api/v1/admin/persons"): "echo of what the administrator entered",
+    ("POST", "/api/v1/admin/accounts"): "staff account created",
+    ("GET", "/api/v1/ledger/checkpoint"): "none",
+    ("GET", "/api/v1/ledger/checkpoints"): "none",
+    ("GET", "/api/v1/ledger/status"): "none",
+    ("GET", "/api/v1/ledger/leaves"): "none: hashes",
+    ("GET", "/api/v1/ledger/proof/inclusion"): "none: hashes",
+    ("GET", "/api/v1/ledger/proof/consistency"): "none: hashes",
+    ("GET", "/api/v1/ledger/public-key"): "none",
+    ("GET", "/api/v1/inbox"): "own notices",
+    ("POST", "/api/v1/inbox/{notification_id}/read"): "own notices",
+    ("GET", "/api/v1/inbox/preferences"): "own settings",
+    ("PUT", "/api/v1/inbox/preferences"): "own settings",
+    ("GET", "/api/v1/deadlines/policies"): "none",
+    ("GET", "/api/v1/deadlines/calculate"): "none",
+    ("GET", "/api/v1/deadlines/calendar/{year}"): "none",
+    ("POST", "/api/v1/deadlines/calendar/overrides"): "none",
+    ("GET", "/api/v1/services/{code}/prefill"): "own data (recorded all the same, channel prefill)",
+    ("GET", "/api/v1/mediator/messages/{message_id}/verify"): "none: digests and proofs",
+    ("GET", "/api/v1/me/access-log"): "own",
+    ("GET", "/api/v1/access-records/{record_id}/verify"): "none: hashes",
+    ("GET", "/api/v1/me/consents"): "own",
+    ("GET", "/api/v1/me/destroyed"): "own tombstones (no content)",
+    ("GET", "/api/v1/me/data-export"): "own (recorded all the same, channel export)",
+    ("POST", "/api/v1/me/rectification-requests"): "own submission",
+    ("POST", "/api/v1/me/consents"): "own",
+    ("POST", "/api/v1/me/consents/{consent_id}/withdraw"): "own",
+    ("POST", "/api/v1/pki/certificates"): "own certificate",
+    ("POST", "/api/v1/pki/certificates/{serial}/renew"): "holder's own or administrator's action on it",
+    ("POST", "/api/v1/pki/certificates/{serial}/revoke"): "holder's own or administrator's action on it",
+    ("POST", "/api/v1/pki/cloud-keys"): "own key",
+    ("POST", "/api/v1/pki/cloud-sign"): "own signature",
+    ("POST", "/api/v1/auth/totp/enrol"): "own",
+    ("POST", "/api/v1/auth/totp/confirm"): "own",
+    ("POST", "/api/v1/verify"): "what the caller uploaded",
+    ("GET", "/pki/ca.pem"): "none",
+    ("GET", "/pki/ca.der"): "none",
+    ("GET", "/pki/issuing-ca.der"): "none",
+    ("GET", "/pki/chain.pem"): "none",
+    ("GET", "/pki/crl.der"): "none: serial numbers",
+    ("GET", "/pki/root-crl.der"): "none",
+    ("POST", "/pki/ocsp"): "none: status by serial",
+    ("POST", "/pki/tsa"): "none",
+    ("GET", "/healthz"): "none",
+    ("GET", "/readyz"): "none",
+    ("GET", "/"): "none",
+    ("GET", "/deadlines"): "none",
+    ("GET", "/verify"): "none",
+    ("POST", "/verify"): "what the caller uploaded",
+    ("GET", "/my-data"): "own",
+    ("GET", "/pki/issuing/{serial}/ca.der"): "none",
+    ("GET", "/pki/issuing/{serial}/crl.der"): "none: serial numbers",
+    ("POST", "/api/v1/pki/rotations"): "none: an authority's certificate",
+    ("GET", "/transparency"): "none",
+    ("POST", "/transparency"): "what the caller pasted, checked against the log",
+    ("GET", "/api/v1/admin/archive/retention"): "none: the schedule",
+    ("GET", "/api/v1/admin/archive/holds"): "none: case numbers, reasons, authorities",
+    ("POST", "/api/v1/admin/archive/holds"): "none: the hold entered",
+    ("POST", "/api/v1/admin/archive/holds/{registration_number}/{seq}/release"): "none: the hold released",
+    ("GET", "/api/v1/admin/archive/tombstones"): "none: digests, dates, reasons",
+    ("POST", "/api/v1/admin/archive/disposals"): "none: counts and digests",
+    ("GET", "/.well-known/openid-configuration"): "none",
+    ("GET", "/oauth/jwks"): "none",
+    ("GET", "/oauth/authorize"): "own: the consent screen shows the signed-in person their own claims",
+    ("POST", "/oauth/authorize"): "own consent",
+    ("GET", "/oauth/sign-in"): "none",
+    ("POST", "/oauth/sign-in"): "own account",
+    ("POST", "/oauth/sign-in/security-key"): "own account",
+    ("GET", "/oauth/end-session"): "none",
+    ("POST", "/oauth/end-session"): "none",
+    ("GET", "/oauth/upstream/start"): "none",
+    ("GET", "/oauth/upstream/callback"): "own account",
+    ("GET", "/oauth/security"): "own",
+    ("POST", "/oauth/security/{action:path}"): "own",
+    ("POST", "/oauth/security-keys"): "own",
+    ("POST", "/oauth/security-keys/options"): "own",
+    ("POST", "/oauth/revoke"): "none",
+    ("GET", "/api/v1/me/security-events"): "own",
+    ("POST", "/api/v1/auth/recovery-codes"): "own",
+    ("GET", "/api/v1/admin/oidc/clients"): "none: agency clients",
+    ("POST", "/api/v1/admin/oidc/clients"): "none: agency client",
+    ("POST", "/api/v1/admin/oidc/clients/{client_id}/secret"): "none: agency client secret",
+    ("POST", "/api/v1/admin/oidc/keys/rotate"): "none",
+    ("GET", "/api/v1/agency/services"): "none: the catalogue",
+    # Claims released to an agency's client (ID token, userinfo) go only where the person consented on the
+    # consent screen (ZRU-547 Art. 18); the consent is stored by oidc/, but these releases are not yet
+    # access records in the data tracker — a known gap (closing note of this session).
+    ("POST", "/oauth/token"): "consented release to the client the person chose (not yet an access record)",
+    ("GET", "/oauth/userinfo"): "consented release to the client the person chose (not yet an access record)",
+    ("POST", "/oauth/userinfo"): "consented release to the client the person chose (not yet an access record)",
+}
+
+
+@dataclass
+class Scene:
+    client: TestClient
+    world: World
+    number: str
+    document: str
+    alice: str
+    bob: str
+    certificate_serial: str
+    message_key: Any
+    message_key_id: str
+
+
+Exercise = Callable[[Scene], tuple[int, str]]  # → (HTTP status, whose data it returned)
+
+
+def _officer(scene: Scene) -> dict[str, str]:
+    return token(scene.client, "toshhok.officer")
+
+
+def _post(path: str, body: dict[str, Any] | None = None) -> Exercise:
+    def run(scene: Scene) -> tuple[int, str]:
+        return scene.client.post(
+            path.format(n=scene.number), json=body or {}, headers=_officer(scene)
+        ).status_code, scene.alice
+
+    return run
+
+
+def _get(path: str, who: str = "toshhok.officer") -> Exercise:
+    def run(scene: Scene) -> tuple[int, str]:
+        url = path.format(n=scene.number, doc=scene.document, serial=scene.certificate_serial, pinfl=scene.alice)
+        return scene.client.get(url, headers=token(scene.client, who)).status_code, scene.alice
+
+    return run
+
+
+def _request_info(scene: Scene) -> tuple[int, str]:
+    status, subject = _post("/api/v1/officer/cases/{n}/request-info", {"message": "Uy raqamini aniqlashtiring."})(scene)
+    answer = scene.client.post(
+        f"/api/v1/cases/{scene.number}/respond", json={"message": "12-uy."}, headers=token(scene.client, "alice")
+    )
+    assert answer.status_code == 200, answer.text  # so that the case can be decided next
+    return status, subject
+
+
+def _case_stream(scene: Scene) -> tuple[int, str]:
+    # A server-sent stream never ends; the route's first act is this call (which authorises and records).
+    live = scene.client.app.state.platform.live  # type: ignore[attr-defined]
+    live.open_case_stream(scene.world.actors["toshhok.officer"], scene.number, None)
+    return 200, scene.alice
+
+
+def _mediator(scene: Scene) -> tuple[int, str]:
+    raw = json.dumps(request_body(scene.alice)).encode()
+    response = scene.client.post(
+        "/api/v1/mediator/population/family",
+        content=raw,
+        headers={
+            **token(scene.client, "ijtimoiy.system"),
+            "content-type": "application/json",
+            "X-Mediator-Key-Id": scene.message_key_id,
+            "X-Mediator-Signature": signing.sign(scene.message_key, "population", "family", raw),
+        },
+    )
+    return response.status_code, scene.alice
+
+
+def _lookup(scene: Scene) -> tuple[int, str]:
+    body = {"subject": scene.bob, "purpose": "appeal-handling", "categories": ["address"], "reason": "a complaint"}
+    response = scene.client.post("/api/v1/registries/population/address/lookup", json=body, headers=_officer(scene))
+    return response.status_code, scene.bob
+
+
+# Routes that return a person's data to someone else: each must leave an access record for that person.
+OTHERS: dict[tuple[str, str], Exercise] = {
+    ("GET", "/api/v1/cases/{registration_number}"): _get("/api/v1/cases/{n}"),
+    ("GET", "/api/v1/cases/{registration_number}/timeline"): _get("/api/v1/cases/{n}/timeline"),
+    ("GET", "/api/v1/cases/{registration_number}/documents"): _get("/api/v1/cases/{n}/documents"),
+    ("GET", "/api/v1/cases/{registration_number}/documents/{sha256}"): _get("/api/v1/cases/{n}/documents/{doc}"),
+    ("GET", "/api/v1/cases/{registration_number}/events"): _case_stream,
+    ("GET", "/api/v1/ledger/receipts/{registration_number}"): _get("/api/v1/ledger/receipts/{n}", "auditor"),
+    ("POST", "/api/v1/officer/cases/{registration_number}/take"): _post("/api/v1/officer/cases/{n}/take"),
+    ("POST", "/api/v1/officer/cases/{registration_number}/request-info"): _request_info,
+    ("POST", "/api/v1/officer/cases/{registration_number}/extend"): _post(
+        "/api/v1/officer/cases/{n}/extend", {"kind": "study", "justification": "Qo'shimcha o'rganish kerak."}
+    ),
+    ("POST", "/api/v1/officer/cases/{registration_number}/decide"): _post(
+        "/api/v1/officer/cases/{n}/decide", {"outcome": "approved", "reason": "Bajarildi."}
+    ),
+    ("POST", "/api/v1/officer/cases/{registration_number}/close"): _post(
+        "/api/v1/officer/cases/{n}/close", {"reason": "Javob berildi."}
+    ),
+    ("POST", "/api/v1/officer/cases/{registration_number}/forward"): _post(
+        "/api/v1/officer/cases/{n}/forward", {"agency": "YUNUSHOK", "reason": "Tuman vakolatida."}
+    ),
+    ("POST", "/api/v1/mediator/{registry}/{service}"): _mediator,
+    ("POST", "/api/v1/registries/{registry}/{service}/lookup"): _lookup,
+    ("GET", "/api/v1/mediator/messages"): _get("/api/v1/mediator/messages", "auditor"),
+    ("GET", "/api/v1/access-records"): _get("/api/v1/access-records?subject={pinfl}", "auditor"),
+    ("GET", "/api/v1/pki/certificates"): _get("/api/v1/pki/certificates", "admin"),
+    ("GET", "/api/v1/pki/certificates/{serial}"): _get("/api/v1/pki/certificates/{serial}", "auditor"),
+}
+
+
+def app_routes(client: TestClient) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in client.app.router.routes:  # type: ignore[attr-defined]
+        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
+        for context in contexts:
+            for method in getattr(context, "methods", None) or ():
+                if method != "HEAD":
+                    found.add((method, context.path))
+    return found
+
+
+def test_every_route_is_classified(client: TestClient) -> None:
+    routes = app_routes(client)
+    unclassified = routes - set(NOT_OTHERS) - set(OTHERS)
+    assert not unclassified, f"classify these routes for the data tracker: {sorted(unclassified)}"
+    assert not (set(NOT_OTHERS) | set(OTHERS)) - routes, "classified routes that no longer exist"
+    assert not set(NOT_OTHERS) & set(OTHERS)
+
+
+@pytest.fixture
+def scene(client: TestClient, world: World) -> Scene:
+    people = registry_data.load(world)
+    world.platform.pki.initialise()
+    _, key, key_id = registry_data.agency_system(world, "IJTIMOIY")
+    alice = token(client, "alice")
+    upload = client.post("/api/v1/uploads", files={"file": ("a.pdf", PDF, "application/pdf")}, headers=alice).json()
+    case = client.post(
+        "/api/v1/cases",
+        json={
+            "service": "appeal-to-hokimiyat",
+            "agency": "TOSHHOK",
+            "form": APPEAL_FORM,
+            "documents": [{"upload_id": upload["id"], "document_type": "supporting_file"}],
+        },
+        headers=alice,
+    )
+    assert case.status_code == 201, case.text
+    key_pem = ec.generate_private_key(ec.SECP256R1())
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Aziza Karimova")]))
+        .sign(key_pem, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+    certificate = client.post("/api/v1/pki/certificates", json={"csr": request}, headers=alice)
+    assert certificate.status_code == 201, certificate.text
+    return Scene(
+        client=client,
+        world=world,
+        number=case.json()["registration_number"],
+        document=case.json()["documents"][0]["sha256"],
+        alice=people["alice"],
+        bob=people["bob"],
+        certificate_serial=certificate.json()["serial"],
+        message_key=key,
+        message_key_id=key_id,
+    )
+
+
+def records_of(world: World, pinfl: str) -> int:
+    with world.platform.db.reading() as session:
+        return session.scalar(sa.select(sa.func.count()).where(AccessRecord.subject_pinfl == pinfl)) or 0
+
+
+def test_every_route_that_returns_a_persons_data_to_others_writes_an_access_record(scene: Scene) -> None:
+    # Order matters for the officer actions (take before decide, forward last); dicts keep insertion order.
+    covered = []
+    for route, exercise in OTHERS.items():
+        subject = scene.bob if route[1].endswith("/lookup") else scene.alice
+        before = records_of(scene.world, subject)
+        status, subject = exercise(scene)
+        if route[1].endswith("/forward"):
+            assert status in (200, 409), route  # forwarding a decided case is refused: exercise on a fresh one
+            if status == 409:
+                fresh = scene.client.post(
+                    "/api/v1/cases",
+                    json={"service": "appeal-to-hokimiyat", "agency": "TOSHHOK", "form": APPEAL_FORM, "documents": []},
+                    headers=token(scene.client, "alice"),
+                ).json()["registration_number"]
+                scene.number = fresh
+                before = records_of(scene.world, subject)
+                status, subject = exercise(scene)
+        assert 200 <= status < 300, (route, status)
+        assert records_of(scene.world, subject) > before, f"{route} returned {subject}'s data without a record"
+        covered.append(route)
+    assert len(covered) == len(OTHERS)
