@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shaffof.archive.blobstore import BlobStore
+from shaffof.automation.registries import PopulationRegistry
+from shaffof.automation.schemas import AdvanceReport
+from shaffof.automation.service import Automation
 from shaffof.cases.service import Cases, SlaReport
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -34,11 +37,16 @@ class Platform:
     live: LiveUpdates
     ledger: Ledger
     pki: Pki
+    automation: Automation
 
     def issue_decisions(self, limit: int = 50) -> int:
         """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
         issuer = DecisionDocuments(self.pki, public_url=self.settings.public_url or "", timezone=self.settings.timezone)
         return self.cases.issue_decision_documents(issuer, limit=limit)
+
+    def advance_automation(self) -> AdvanceReport:
+        """Run the queued service processes (automated decisions) as far as they go (the worker runs it)."""
+        return self.automation.advance()
 
     def monitor_sla(self) -> SlaReport:
         """One pass of the SLA monitor, escalating to heads of bodies through notifications."""
@@ -70,6 +78,8 @@ class Platform:
         log_key = LogKeySource(settings.ledger_key_file, settings.data_dir, production=settings.is_production)
         ledger = Ledger(db, keys=log_key, origin=settings.ledger_origin, cases=cases)
         cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
+        automation = Automation(db, cases, gateway=PopulationRegistry(), timezone=settings.timezone)
+        cases.add_event_handler(automation.on_case_event)  # queues a registered case's process, same transaction
         return cls(
             settings=settings,
             db=db,
@@ -87,4 +97,5 @@ class Platform:
             live=live,
             ledger=ledger,
             pki=pki,
+            automation=automation,
         )

@@ -33,7 +33,9 @@ DMN_NAMESPACES = (
 HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
 NUMBER_TYPES = ("number", "integer", "long", "double")
 TYPES = (*NUMBER_TYPES, "string", "boolean")
-CITATION = re.compile(r"^(?P<law>[A-Za-z][A-Za-z0-9-]*)(?:\s+Art\.\s*(?P<article>[0-9][0-9A-Za-z.-]*))?(?:\((?P<part>[0-9A-Za-z]+)\))?$")
+CITATION = re.compile(
+    r"^(?P<law>[A-Za-z][A-Za-z0-9-]*)(?:\s+Art\.\s*(?P<article>[0-9][0-9A-Za-z.-]*))?(?:\((?P<part>[0-9A-Za-z]+)\))?$"
+)
 EXPRESSION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -118,7 +120,8 @@ class DecisionTable:
         for rule in self.rules:
             if all(feel.matches(c, v, parameters) for c, v in zip(rule.conditions, values, strict=True)):
                 outputs = {
-                    o.name: feel.to_json(feel.resolve(v, parameters)) for o, v in zip(self.outputs, rule.outputs, strict=True)
+                    o.name: feel.to_json(feel.resolve(v, parameters))
+                    for o, v in zip(self.outputs, rule.outputs, strict=True)
                 }
                 matched.append(Match(rule, outputs))
                 if self.hit_policy in ("FIRST", "UNIQUE"):
@@ -180,7 +183,9 @@ class Evaluation:
 def _checked(item: Input, data: Mapping[str, Any], parameters: Mapping[str, feel.Value], decision: str) -> feel.Value:
     where = f"{decision}/{item.id} ({item.label or item.expression})"
     if item.expression not in data:
-        raise DecisionInputInvalid(f"The decision input {where} has no value: {item.expression!r} is not in the case data.")
+        raise DecisionInputInvalid(
+            f"The decision input {where} has no value: {item.expression!r} is not in the case data."
+        )
     raw = data[item.expression]
     try:
         value = feel.to_value(raw)
@@ -198,6 +203,7 @@ def _checked(item: Input, data: Mapping[str, Any], parameters: Mapping[str, feel
 
 # ---------------------------------------------------------------------- reading
 
+
 def parse_citation(text: str, laws: Mapping[str, Law]) -> Citation:
     """``ZRU-445 Art. 28(1)`` → a citation whose title and URL come from the package's declared laws."""
     match = CITATION.match(" ".join(text.split()))
@@ -206,7 +212,9 @@ def parse_citation(text: str, laws: Mapping[str, Law]) -> Citation:
     law = laws.get(match["law"])
     if law is None:
         known = ", ".join(sorted(laws)) or "none"
-        raise ValueError(f"the citation names the law {match['law']!r}, which the package does not declare (declared: {known})")
+        raise ValueError(
+            f"the citation names the law {match['law']!r}, which the package does not declare (declared: {known})"
+        )
     return Citation(law=match["law"], article=match["article"], part=match["part"], title=law.title, url=law.url)  # type: ignore[arg-type]
 
 
@@ -250,7 +258,11 @@ def _read_table(
     start = len(problems)
     hit_policy = table.get("hitPolicy", "UNIQUE")
     if hit_policy not in HIT_POLICIES:
-        problems.append(Problem(table.get("id", decision_id), f"hit policy {hit_policy} is not supported ({', '.join(HIT_POLICIES)})"))
+        problems.append(
+            Problem(
+                table.get("id", decision_id), f"hit policy {hit_policy} is not supported ({', '.join(HIT_POLICIES)})"
+            )
+        )
     inputs = []
     for element in table.findall("d:input", ns):
         expression_node = element.find("d:inputExpression", ns)
@@ -258,7 +270,9 @@ def _read_table(
         type_ref = expression_node.get("typeRef", "") if expression_node is not None else ""
         element_id = element.get("id", "")
         if not EXPRESSION.match(expression):
-            problems.append(Problem(element_id, f"an input expression is one name from the process data; {expression!r} is not"))
+            problems.append(
+                Problem(element_id, f"an input expression is one name from the process data; {expression!r} is not")
+            )
         if type_ref not in TYPES:
             problems.append(Problem(element_id, f"typeRef {type_ref!r} is not one of {', '.join(TYPES)}"))
         allowed = None
@@ -277,7 +291,9 @@ def _read_table(
         if not EXPRESSION.match(output.name):
             problems.append(Problem(output.id, f"an output needs a name (a plain identifier); {output.name!r} is not"))
     if not inputs or not outputs:
-        problems.append(Problem(table.get("id", decision_id), "a decision table needs at least one input and one output"))
+        problems.append(
+            Problem(table.get("id", decision_id), "a decision table needs at least one input and one output")
+        )
     rules = []
     for row, element in enumerate(table.findall("d:rule", ns), start=1):
         rule = _read_rule(row, element, ns, inputs, outputs, laws, problems)
@@ -311,7 +327,9 @@ def _read_rule(
         try:
             condition = feel.parse(_text(entry, ns))
         except feel.FeelError as error:
-            problems.append(Problem(entry.get("id", rule_id), f"input cell for {item.label or item.expression}: {error}"))
+            problems.append(
+                Problem(entry.get("id", rule_id), f"input cell for {item.label or item.expression}: {error}")
+            )
             continue
         conditions.append(condition)
     values = []
@@ -326,7 +344,9 @@ def _read_rule(
     cited = next((a for a in annotations if a), "")
     citation = None
     if not cited:
-        problems.append(Problem(rule_id, f"rule {row} has no legal citation in its annotation (e.g. 'ZRU-445 Art. 28(1)')"))
+        problems.append(
+            Problem(rule_id, f"rule {row} has no legal citation in its annotation (e.g. 'ZRU-445 Art. 28(1)')")
+        )
     else:
         try:
             citation = parse_citation(cited, laws)

@@ -98,7 +98,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise FeelError(f"unexpected text at position {position + 1}: {text[position:position + 12]!r}")
+            raise FeelError(f"unexpected text at position {position + 1}: {text[position : position + 12]!r}")
         kind = match.lastgroup
         assert kind is not None
         tokens.append((kind, match.group(kind)))
@@ -302,7 +302,9 @@ class Domain:
             return True
         if self.complement or other.complement:
             # Conservative: a negated cell is taken to meet anything except the exact same negation's target.
-            return not (self.complement != other.complement and self.spans == other.spans and self.values == other.values)
+            return not (
+                self.complement != other.complement and self.spans == other.spans and self.values == other.values
+            )
         if self.values & other.values:
             return True
         return any(a.meets(b) for a in self.spans for b in other.spans)

@@ -188,7 +188,10 @@ def build(files: Mapping[str, str], folder: Path) -> tuple[AutomationPackage | N
             problems += _problems(folder / TESTS_FILE, error)
     if problems or process is None:
         return None, problems
-    kept = {name: files[name] for name in sorted({CONFIG_FILE, config.process, *config.decisions} | ({TESTS_FILE} & set(files)))}
+    kept = {
+        name: files[name]
+        for name in sorted({CONFIG_FILE, config.process, *config.decisions} | ({TESTS_FILE} & set(files)))
+    }
     return AutomationPackage(config, process, tables, kept, tests), []
 
 
@@ -197,7 +200,9 @@ def _table_problems(table: dmn.DecisionTable, config: AutomationConfig) -> list[
     problems = []
     undeclared = sorted(table.names() - set(config.parameters))
     if undeclared:
-        problems.append(dmn.Problem(table.decision_id, f"unknown name(s) {', '.join(undeclared)}: declare them as parameters"))
+        problems.append(
+            dmn.Problem(table.decision_id, f"unknown name(s) {', '.join(undeclared)}: declare them as parameters")
+        )
         return problems
     if table.hit_policy != "UNIQUE":
         return problems

@@ -106,7 +106,11 @@ def read_process(content: bytes, *, decisions: set[str], topics: set[str]) -> tu
     processes = root.findall("bpmn:process", ns)
     executable = [p for p in processes if p.get("isExecutable") == "true"]
     if len(executable) != 1:
-        return None, [Problem("(file)", f"exactly one executable process is needed (isExecutable=\"true\"); found {len(executable)}")]
+        return None, [
+            Problem(
+                "(file)", f'exactly one executable process is needed (isExecutable="true"); found {len(executable)}'
+            )
+        ]
     process = executable[0]
     problems: list[Problem] = []
     bindings: dict[str, Binding] = {}
@@ -116,12 +120,16 @@ def read_process(content: bytes, *, decisions: set[str], topics: set[str]) -> tu
         qname = etree.QName(element)
         element_id = element.get("id", qname.localname)
         if qname.namespace != BPMN_NS or qname.localname not in FLOW_ELEMENTS:
-            problems.append(Problem(element_id, f"the element type {qname.localname!r} is not supported in service processes"))
+            problems.append(
+                Problem(element_id, f"the element type {qname.localname!r} is not supported in service processes")
+            )
             continue
         for definition in element:
             if isinstance(definition.tag, str) and definition.tag.endswith("EventDefinition"):
                 if etree.QName(definition).localname not in EVENT_DEFINITIONS_ALLOWED:
-                    problems.append(Problem(element_id, f"only timer events are supported, not {etree.QName(definition).localname}"))
+                    problems.append(
+                        Problem(element_id, f"only timer events are supported, not {etree.QName(definition).localname}")
+                    )
         _check_scripts(element, element_id, ns, problems)
         binding = _binding(element, qname.localname, element_id, decisions, topics, problems)
         if binding is not None:
@@ -169,9 +177,13 @@ def _binding(
     elif kind == "serviceTask":
         topic = element.get(f"{camunda}topic")
         if element.get(f"{camunda}type") != "external" or not topic:
-            problems.append(Problem(element_id, 'a service task calls a registry: camunda:type="external" camunda:topic="…"'))
+            problems.append(
+                Problem(element_id, 'a service task calls a registry: camunda:type="external" camunda:topic="…"')
+            )
         elif topic not in topics:
-            problems.append(Problem(element_id, f"unknown registry topic {topic!r}; known: {', '.join(sorted(topics))}"))
+            problems.append(
+                Problem(element_id, f"unknown registry topic {topic!r}; known: {', '.join(sorted(topics))}")
+            )
         else:
             return Binding("registry", topic)
     elif kind == "userTask":

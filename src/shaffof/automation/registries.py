@@ -36,7 +36,9 @@ class RegistryAnswer:
 class RegistryGateway(Protocol):
     """Answers a service task's topic about the applicant (through the mediator, where there is one)."""
 
-    def query(self, session: Session | None, topic: str, person_id: int | None, on: dt.date, at: dt.datetime) -> RegistryAnswer: ...
+    def query(
+        self, session: Session | None, topic: str, person_id: int | None, on: dt.date, at: dt.datetime
+    ) -> RegistryAnswer: ...
 
 
 class PopulationRegistry:
@@ -44,7 +46,9 @@ class PopulationRegistry:
 
     source = "population registry (Shaffof persons register, by PINFL)"
 
-    def query(self, session: Session | None, topic: str, person_id: int | None, on: dt.date, at: dt.datetime) -> RegistryAnswer:
+    def query(
+        self, session: Session | None, topic: str, person_id: int | None, on: dt.date, at: dt.datetime
+    ) -> RegistryAnswer:
         if topic != "population.person":
             raise ProcessFailed(f"No registry answers the topic {topic!r} on this installation.")
         if session is None or person_id is None:
@@ -57,12 +61,15 @@ class PopulationRegistry:
 
 
 class StatedAnswers:
-    """Answers written down beside a test case (``tests.yaml``): the test states what the registry said."""
+    """Answers stated beforehand: by a test case (``tests.yaml``), or by a trace when a decision is replayed."""
 
-    def __init__(self, answers: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, answers: Mapping[str, Mapping[str, Any]], source: str = "tests.yaml") -> None:
         self._answers = answers
+        self._source = source
 
-    def query(self, session: Session | None, topic: str, person_id: int | None, on: dt.date, at: dt.datetime) -> RegistryAnswer:
+    def query(
+        self, session: Session | None, topic: str, person_id: int | None, on: dt.date, at: dt.datetime
+    ) -> RegistryAnswer:
         if topic not in self._answers:
             raise ProcessFailed(f"The test case states no answer for the registry topic {topic!r}.")
-        return RegistryAnswer(topic, dict(self._answers[topic]), "tests.yaml", at)
+        return RegistryAnswer(topic, dict(self._answers[topic]), self._source, at)

@@ -103,7 +103,7 @@ def _advance(
         if spec.bpmn_id and type(spec).__name__ == "ScriptTask":
             steps.append({"task": spec.bpmn_id, "name": spec.bpmn_name, "type": "script"})
 
-    workflow.refresh_waiting_tasks()
+    workflow.refresh_timers()
     for _ in range(MAX_STEPS):
         workflow.do_engine_steps(did_complete_task=engine_step)
         ready = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
@@ -119,8 +119,19 @@ def _advance(
             values = {k: v for k, v in answer.values.items() if k in TOPICS[binding.target]}
             task.data.update(values)
             for name, value in values.items():
-                trace["inputs"][name] = {"value": value, "source": answer.source, "fetched_at": answer.fetched_at.isoformat()}
-            steps.append({"task": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "type": "registry", "topic": binding.target})
+                trace["inputs"][name] = {
+                    "value": value,
+                    "source": answer.source,
+                    "fetched_at": answer.fetched_at.isoformat(),
+                }
+            steps.append(
+                {
+                    "task": task.task_spec.bpmn_id,
+                    "name": task.task_spec.bpmn_name,
+                    "type": "registry",
+                    "topic": binding.target,
+                }
+            )
         else:
             table = package.tables[binding.target]
             evaluation = table.evaluate(task.data, package.parameters_on(decisive_date))
@@ -129,7 +140,14 @@ def _advance(
                 task.data[binding.result_variable] = result
             elif isinstance(result, dict):
                 task.data.update(result)
-            steps.append({"task": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "type": "decision", **evaluation.trace()})
+            steps.append(
+                {
+                    "task": task.task_spec.bpmn_id,
+                    "name": task.task_spec.bpmn_name,
+                    "type": "decision",
+                    **evaluation.trace(),
+                }
+            )
         task.run()
     else:
         raise ProcessFailed(f"The process did not stop within {MAX_STEPS} steps.")

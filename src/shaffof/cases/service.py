@@ -1016,6 +1016,31 @@ class Cases:
 
         return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
 
+    def decide_automatically(
+        self, session: Session, case: Case, outcome: Outcome, reason: str, data: dict[str, Any]
+    ) -> None:
+        """The service's automated process decided (the automation domain calls this inside its unit of work):
+        the same transitions, events and end of deadlines as an officer's decision, with no officer — the
+        worker then seals the document with the body's e-seal (docs/decisions/0004)."""
+        now = self.clock()
+        self._apply(session, case, Action.take, None, now, "taken by the service's automated process")
+        self._apply(session, case, Action.decide, None, now, reason, {"outcome": outcome.value, **data})
+        self._due.end(session, case, now)
+        case.outcome, case.outcome_reason = outcome, reason
+        case.decided_at, case.decided_by_account_id = now, None
+
+    def record(
+        self,
+        session: Session,
+        case: Case,
+        kind: EventKind,
+        reason: str,
+        data: dict[str, Any],
+        actor_account_id: int | None = None,
+    ) -> CaseEvent:
+        """Append another domain's fact about the case as an event that leaves its state as it is."""
+        return self._append(session, case, kind, case.state, case.state, actor_account_id, self.clock(), reason, data)
+
     def close(
         self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None
     ) -> CasePublic:
@@ -1323,6 +1348,16 @@ class Cases:
         officer = session.get(Account, case.decided_by_account_id) if case.decided_by_account_id else None
         assert service is not None and agency is not None and case.outcome is not None and case.decided_at
         citations = [Citation.model_validate(c) for c in service.legal_basis]
+        decided = session.scalar(
+            sa.select(CaseEvent.data)
+            .where(
+                CaseEvent.agency_id == case.agency_id, CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.decided
+            )
+            .order_by(CaseEvent.seq.desc())
+            .limit(1)
+        )
+        # An automated decision names the norms of the rules that fired (automation/runner.py).
+        citations += [Citation.model_validate(c) for c in (decided or {}).get("citations", [])]
         if case.outcome is Outcome.left_unconsidered:
             citations.append(LEFT_UNCONSIDERED_CITATION)
         return DecisionFacts(

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from shaffof import __version__
+from shaffof.automation import views as automation_views
 from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.ledger.sequencer import SequencerThread
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         return response
 
     api_routers = (auth.router, catalog.router, cases.router, officer.router, admin.router, ledger.router)
-    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router):
+    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router, automation_views.router):
         app.include_router(router, prefix="/api/v1")
     for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
         app.include_router(router, prefix="/api/v1")
