@@ -167,7 +167,7 @@ def test_a_waiting_process_resumes_after_a_restart(
 ) -> None:
     timer = (
         '<bpmn:intermediateCatchEvent id="Timer_wait" name="Wait a second">'
-        '<bpmn:incoming>Flow_to_registry</bpmn:incoming><bpmn:outgoing>Flow_after_timer</bpmn:outgoing>'
+        "<bpmn:incoming>Flow_to_registry</bpmn:incoming><bpmn:outgoing>Flow_after_timer</bpmn:outgoing>"
         '<bpmn:timerEventDefinition id="TimerDefinition_wait"><bpmn:timeDuration>"PT1S"</bpmn:timeDuration>'
         "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
         '<bpmn:sequenceFlow id="Flow_after_timer" sourceRef="Timer_wait" targetRef="Task_population_registry" />'

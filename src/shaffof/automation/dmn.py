@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -215,7 +215,7 @@ def parse_citation(text: str, laws: Mapping[str, Law]) -> Citation:
         raise ValueError(
             f"the citation names the law {match['law']!r}, which the package does not declare (declared: {known})"
         )
-    return Citation(law=match["law"], article=match["article"], part=match["part"], title=law.title, url=law.url)  # type: ignore[arg-type]
+    return Citation(law=match["law"], article=match["article"], part=match["part"], title=law.title, url=law.url)
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False)
@@ -245,6 +245,16 @@ def read_tables(content: bytes, laws: Mapping[str, Law]) -> tuple[list[DecisionT
     if not tables and not problems:
         problems.append(Problem("(file)", "the document has no decision"))
     return tables, problems
+
+
+def declared_decisions(content: bytes) -> set[str]:
+    """The ids of the decisions a document declares (valid or not), so a process naming one is not blamed
+    for the table's own problems."""
+    try:
+        root = etree.fromstring(content, _PARSER)
+    except etree.XMLSyntaxError:
+        return set()
+    return {d.get("id", "") for d in root if isinstance(d.tag, str) and etree.QName(d).localname == "decision"}
 
 
 def _text(element: Any, ns: dict[str, str]) -> str:
@@ -355,13 +365,3 @@ def _read_rule(
     if len(problems) > start or citation is None:
         return None
     return Rule(rule_id, row, tuple(conditions), tuple(values), citation, description)
-
-
-@dataclass
-class TableSet:
-    """The decision tables of one package, by decision id."""
-
-    tables: dict[str, DecisionTable] = field(default_factory=dict)
-
-    def get(self, decision_id: str) -> DecisionTable:
-        return self.tables[decision_id]

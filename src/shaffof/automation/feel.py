@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Union
 
 Value = Union[Decimal, str, bool, None]  # noqa: UP007 — a runtime alias, readable in messages
@@ -136,7 +136,7 @@ class _Parser:
         return token
 
     def expect(self, text: str) -> None:
-        kind, found = self.take()
+        _, found = self.take()
         if found != text:
             raise FeelError(f"expected {text!r}, found {found!r}")
 
@@ -336,10 +336,3 @@ def domain(tests: UnaryTests, names: Mapping[str, Value]) -> Domain:
         else:
             spans.append(Span(bound, test.op == ">=", INF, False))
     return Domain(tuple(spans), frozenset(values), complement=tests.negated)
-
-
-def parse_number(text: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise FeelError(f"{text!r} is not a number") from None

@@ -164,10 +164,12 @@ def build(files: Mapping[str, str], folder: Path) -> tuple[AutomationPackage | N
                 problems.append(Problem(folder / CONFIG_FILE, f"parameters/{name}/values/{index}/citation", str(error)))
 
     tables: dict[str, dmn.DecisionTable] = {}
+    declared: set[str] = set()
     for name in config.decisions:
         text = text_of(name)
         if text is None:
             continue
+        declared |= dmn.declared_decisions(text.encode())
         found, table_problems = dmn.read_tables(text.encode(), laws)
         problems += [Problem(folder / name, p.element, p.message) for p in table_problems]
         for table in found:
@@ -177,7 +179,7 @@ def build(files: Mapping[str, str], folder: Path) -> tuple[AutomationPackage | N
     process_text = text_of(config.process)
     process = None
     if process_text is not None:
-        process, process_problems = read_process(process_text.encode(), decisions=set(tables), topics=set(TOPICS))
+        process, process_problems = read_process(process_text.encode(), decisions=declared, topics=set(TOPICS))
         problems += [Problem(folder / config.process, p.element, p.message) for p in process_problems]
 
     tests: list[TestCase] = []

@@ -8,6 +8,7 @@ date* (the submission or the decision date, per service), so re-running a decisi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
@@ -39,7 +40,7 @@ class Parameter(BaseModel):
     @model_validator(mode="after")
     def _periods_do_not_overlap(self) -> Parameter:
         ordered = sorted(self.values, key=lambda v: v.valid_from)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in itertools.pairwise(ordered):
             if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
                 raise ValueError(
                     f"the periods from {earlier.valid_from} and from {later.valid_from} overlap; "

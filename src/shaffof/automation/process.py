@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
@@ -86,7 +86,7 @@ class _ParkedTaskParser(TaskParser):  # type: ignore[misc]
 
 
 class _Parser(BpmnParser):  # type: ignore[misc]
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
         full_tag("businessRuleTask"): (_ParkedTaskParser, ManualTask),
         full_tag("serviceTask"): (_ParkedTaskParser, ManualTask),
     }
@@ -125,11 +125,9 @@ def read_process(content: bytes, *, decisions: set[str], topics: set[str]) -> tu
             )
             continue
         for definition in element:
-            if isinstance(definition.tag, str) and definition.tag.endswith("EventDefinition"):
-                if etree.QName(definition).localname not in EVENT_DEFINITIONS_ALLOWED:
-                    problems.append(
-                        Problem(element_id, f"only timer events are supported, not {etree.QName(definition).localname}")
-                    )
+            kind = etree.QName(definition).localname if isinstance(definition.tag, str) else ""
+            if kind.endswith("EventDefinition") and kind not in EVENT_DEFINITIONS_ALLOWED:
+                problems.append(Problem(element_id, f"only timer events are supported, not {kind}"))
         _check_scripts(element, element_id, ns, problems)
         binding = _binding(element, qname.localname, element_id, decisions, topics, problems)
         if binding is not None:

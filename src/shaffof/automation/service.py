@@ -56,8 +56,10 @@ from shaffof.legal import Citation
 
 NEGATIVE = frozenset({Outcome.rejected, Outcome.left_unconsidered})
 CONTEST_EXPLANATION = {
-    "uz": "Qaror avtomatik qabul qilindi. Rozi boʻlmasangiz, bir yil ichida shikoyat qiling: uni mansabdor shaxs koʻrib chiqadi.",
-    "ru": "Решение принято автоматически. Если вы не согласны, обжалуйте его в течение года: его рассмотрит должностное лицо.",
+    "uz": "Qaror avtomatik qabul qilindi. Rozi boʻlmasangiz, bir yil ichida shikoyat qiling: "
+    "uni mansabdor shaxs koʻrib chiqadi.",
+    "ru": "Решение принято автоматически. Если вы не согласны, обжалуйте его в течение года: "
+    "его рассмотрит должностное лицо.",
     "en": "This decision was made automatically. If you disagree, contest it within a year: an officer will review it.",
 }
 
@@ -202,7 +204,7 @@ class Automation:
         service: Service,
     ) -> None:
         try:
-            outcome = Outcome(result.outcome)
+            outcome = Outcome(result.outcome or "")
         except ValueError:
             allowed = ", ".join(o.value for o in Outcome)
             raise ProcessFailed(
