@@ -211,3 +211,29 @@ def test_a_family_below_the_threshold_is_granted_it_within_one_worker_pass(clien
     world.platform.advance_automation()
     case = client.get(f"/api/v1/cases/{number}", headers=alice).json()
     assert case["outcome"] == "approved"
+
+
+def test_the_decision_record_page_explains_the_decision_in_the_applicants_language(
+    client: TestClient, world: World
+) -> None:
+    alice = token(client, "alice")
+    number = _apply(client, alice, SMALL_FAMILY)
+    world.platform.advance_automation()
+
+    page = client.get(f"/cases/{number}/trace?lang=en", headers=alice)
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="en">' in html and '<main id="main">' in html
+    assert "The family has fewer than 3 members and no member with a disability." in html
+    assert "DEMO-NAFAQA Art. 5(1)" in html
+    assert '<th scope="row"><code>applicant_age</code></th><td>36</td>' in html
+    assert "population registry" in html
+    assert "contest it within a year" in html
+
+    russian = client.get(f"/cases/{number}/trace?lang=ru", headers=alice).text
+    assert "В семье менее 3 человек" in russian and "отказано" in russian
+
+    anonymous = client.get(f"/cases/{number}/trace")
+    assert anonymous.status_code == 401 and "Sign in first" in anonymous.text
+    bob = token(client, "bob")
+    assert client.get(f"/cases/{number}/trace", headers=bob).status_code == 404

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from shaffof import __version__
+from shaffof.automation import pages as automation_pages
 from shaffof.automation import views as automation_views
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -85,5 +86,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(views.router)
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
+    app.include_router(automation_pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app
