@@ -109,7 +109,12 @@ def trace_page(
     lang: str | None = Query(default=None, max_length=5),
 ) -> HTMLResponse:
     language = choose_language(request, lang)
-    context = {"t": TEXTS[language], "lang": language, "languages": LANGUAGES, "number": registration_number}
+    context: dict[str, object] = {
+        "t": TEXTS[language],
+        "lang": language,
+        "languages": LANGUAGES,
+        "number": registration_number,
+    }
     try:
         if actor is None:
             raise Unauthenticated("Sign in first to see your case's decision record.")
