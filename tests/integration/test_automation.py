@@ -237,3 +237,51 @@ def test_the_decision_record_page_explains_the_decision_in_the_applicants_langua
     assert anonymous.status_code == 401 and "Sign in first" in anonymous.text
     bob = token(client, "bob")
     assert client.get(f"/cases/{number}/trace", headers=bob).status_code == 404
+
+
+def test_a_case_the_rules_route_to_an_officer_waits_in_the_queue_with_its_trace(
+    client: TestClient, world: World
+) -> None:
+    alice = token(client, "alice")
+    form = {
+        "registration_type": "temporary",
+        "region": "UZ-TK",
+        "district": "Yunusobod",
+        "street": "Amir Temur",
+        "house": "12",
+        "basis": "rental",
+        "start_date": "2026-12-01",
+        "end_date": "2027-06-01",
+    }
+    response = client.post("/api/v1/cases", json={"service": "residence-registration", "form": form}, headers=alice)
+    assert response.status_code == 201, response.text
+    number = response.json()["registration_number"]
+    assert world.platform.advance_automation().by_status == {"officer": 1}
+    case = client.get(f"/api/v1/cases/{number}", headers=alice).json()
+    assert case["state"] == "registered" and case["outcome"] is None
+    timeline = client.get(f"/api/v1/cases/{number}/timeline", headers=alice).json()
+    assert timeline[-1]["kind"] == "process_handed_over"
+    assert timeline[-1]["data"] == {"task": "Task_officer_consent"}
+    trace = client.get(f"/api/v1/cases/{number}/trace", headers=alice).json()
+    [decision] = [s for s in trace["steps"] if s["type"] == "decision"]
+    assert decision["hit_policy"] == "FIRST" and decision["matched"][0]["rule"] == "Rule_owner_consent"
+
+
+def test_a_service_can_require_an_officer_to_confirm_a_refusal(
+    client: TestClient, settings: Settings, database: Database, tmp_path: Path
+) -> None:
+    platform = Platform.build(settings, database)
+    services = tmp_path / "services"
+    shutil.copytree(SERVICES, services)
+    config = services / "child-allowance" / "automation.yaml"
+    config.write_text(config.read_text().replace("confirm_negative: false", "confirm_negative: true"))
+    _import(platform, services)
+    alice = token(client, "alice")
+    refused = _apply(client, alice, SMALL_FAMILY)
+    granted = _apply(client, alice, SMALL_FAMILY | {"household_size": 5, "unofficial_income_uzs": 2_500_000})
+    assert platform.advance_automation().by_status == {"confirming": 1, "decided": 1}
+    assert client.get(f"/api/v1/cases/{granted}", headers=alice).json()["outcome"] == "approved"
+    waiting = client.get(f"/api/v1/cases/{refused}", headers=alice).json()
+    assert waiting["state"] == "registered" and waiting["outcome"] is None
+    handed = client.get(f"/api/v1/cases/{refused}/timeline", headers=alice).json()[-1]
+    assert handed["kind"] == "process_handed_over" and handed["data"]["proposed_outcome"] == "rejected"
