@@ -53,6 +53,7 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Tuple,
     ast.Dict,
     ast.Subscript,
+    ast.Slice,
     ast.And,
     ast.Or,
     ast.Not,

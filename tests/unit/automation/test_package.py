@@ -142,7 +142,7 @@ def test_services_validate_names_the_file_and_element(tmp_path: Path) -> None:
 def test_services_test_runs_the_shipped_rule_tests() -> None:
     result = CliRunner().invoke(app, ["services", "test", str(SERVICES)])
     assert result.exit_code == 0, result.output
-    assert "9 of 9 rule tests passed in 2 service(s)." in result.output
+    assert "13 of 13 rule tests passed in 3 service(s)." in result.output
 
 
 def test_the_threshold_in_force_depends_on_the_decisive_date() -> None:
