@@ -42,7 +42,7 @@ class AutomationModel(Base):
 
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
     digest: Mapped[str] = mapped_column(sa.String(64))
-    files: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    files: Mapped[dict[str, Any]] = mapped_column(JSONValue, deferred=True)  # read once per digest (cached)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
