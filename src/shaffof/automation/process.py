@@ -12,7 +12,6 @@ dated parameters), the registry gateway for the latter — recording each step i
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -198,8 +197,3 @@ def load(state: str) -> BpmnWorkflow:
     workflow = _SERIALIZER.deserialize_json(state)
     workflow.script_engine = sandbox.script_engine()
     return workflow
-
-
-def json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    """Process data reduced to what JSON carries (the trace stores it)."""
-    return dict(json.loads(json.dumps(data, default=str)))
