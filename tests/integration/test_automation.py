@@ -83,6 +83,7 @@ def test_an_automated_refusal_is_sealed_explained_contested_and_replaced_by_an_o
     pdf = client.get(f"/api/v1/cases/{number}/documents/{document['sha256']}", headers=alice).content
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "DEMO-NAFAQA" in text
+    assert "avtomatik qaror" in text and "shikoyat qiling" in text  # who decided, and how to contest
 
     timeline = client.get(f"/api/v1/cases/{number}/timeline", headers=alice).json()
     decided = next(e for e in timeline if e["kind"] == "decided")

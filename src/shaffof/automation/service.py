@@ -211,7 +211,7 @@ class Automation:
                 f"The process decided {result.outcome!r}, which is not an outcome ({allowed})."
             ) from None
         cited = "; ".join(citation_text(c) for c in result.citations)
-        reason = f"{result.reasons.get('uz') or result.outcome} ({cited})"
+        reason = f"{result.reasons.get('uz') or result.outcome} ({cited}). {CONTEST_EXPLANATION['uz']}"
         data = {
             "automated": True,
             "model_digest": package.digest,

@@ -1370,9 +1370,16 @@ class Cases:
             decided_at=case.decided_at,
             outcome=case.outcome.value,
             reasons=case.outcome_reason or "",
-            officer=officer.display_name if officer else "",
+            officer=officer.display_name if officer else _automated_by(decided),
             citations=tuple(citations),
         )
+
+
+def _automated_by(decided: dict[str, Any] | None) -> str:
+    """Who answers for a decision no officer made: the rules, by version (automation/service.py)."""
+    if not decided or decided.get("automated") is not True:
+        return ""
+    return f"avtomatik qaror, qoidalar versiyasi {str(decided.get('model_digest', ''))[:12]}"
 
 
 def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:
