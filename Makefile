@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 serve: $(STAMP) ## set up everything (venv, SQLite in var/, demo data on first run) and serve http://127.0.0.1:8000
-	$(BIN)/shaffof init
+	$(BIN)/shaffof init --no-services
 	$(BIN)/shaffof demo --if-empty
+	$(BIN)/shaffof init
 	$(BIN)/shaffof serve
 
 test: $(STAMP) ## run the whole suite on SQLite and on a throwaway PostgreSQL
@@ -38,9 +39,10 @@ fmt: $(STAMP) ## format and autofix
 migrate: $(STAMP) ## migrate the database to the latest schema (SHAFFOF_DATABASE_URL or var/shaffof.db)
 	$(BIN)/shaffof init --no-services
 
-demo: $(STAMP) ## load the demo data set (SCALE=1 → 2,000 persons, 10,000 cases)
-	$(BIN)/shaffof init
+demo: $(STAMP) ## load the demo data set into a fresh database (SCALE=1 → 2,000 persons, 10,000 cases)
+	$(BIN)/shaffof init --no-services
 	$(BIN)/shaffof demo --scale $(or $(SCALE),1)
+	$(BIN)/shaffof init
 
 bench: $(STAMP) ## run the benchmarks (figures printed with the machine they ran on)
 	$(BIN)/python bench/submit.py

@@ -65,6 +65,7 @@ class World:
                 "yunushok.officer": (Role.officer, "YUNUSHOK"),
                 "adliya.officer": (Role.officer, "ADLIYA"),
                 "vazirlar.officer": (Role.officer, "VAZIRLAR"),
+                "soliq.officer": (Role.officer, "SOLIQ"),
             }
             for login, (role, agency) in staff.items():
                 account = identity.create_account(

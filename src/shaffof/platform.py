@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from shaffof.archive.blobstore import BlobStore
 from shaffof.automation.registries import PopulationRegistry
@@ -21,7 +24,7 @@ from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
 from shaffof.notify.service import Notifications, notify_heads
-from shaffof.pki.service import Pki, PkiSubmissionSignatures
+from shaffof.pki.service import Pki, PkiSubmissionSignatures, PlatformKey
 
 
 @dataclass
@@ -39,10 +42,15 @@ class Platform:
     pki: Pki
     automation: Automation
 
+    def decision_documents(self, signer: Callable[[Session], PlatformKey] | None = None) -> DecisionDocuments:
+        """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
+        return DecisionDocuments(
+            self.pki, public_url=self.settings.public_url or "", timezone=self.settings.timezone, signer=signer
+        )
+
     def issue_decisions(self, limit: int = 50) -> int:
         """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
-        issuer = DecisionDocuments(self.pki, public_url=self.settings.public_url or "", timezone=self.settings.timezone)
-        return self.cases.issue_decision_documents(issuer, limit=limit)
+        return self.cases.issue_decision_documents(self.decision_documents(), limit=limit)
 
     def advance_automation(self) -> AdvanceReport:
         """Run the queued service processes (automated decisions) as far as they go (the worker runs it)."""

@@ -5,17 +5,25 @@ the outcome. Also: a broken model parks the case, and a waiting process resumes 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 import time
 from pathlib import Path
 
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from shaffof.catalog.service import import_packages
 from shaffof.config import Settings
 from shaffof.db.engine import Database
+from shaffof.pki.signing.jws import sign_submission
 from shaffof.platform import Platform
 from tests.conftest import SERVICES
 from tests.factories import World, token
@@ -30,16 +38,35 @@ SMALL_FAMILY = {
 
 
 def _apply(client: TestClient, who: dict[str, str], form: dict[str, object]) -> str:
-    response = client.post("/api/v1/cases", json={"service": "child-allowance", "form": form}, headers=who)
+    """Apply for the child allowance, signed (ZRU-793: the service takes only signed submissions) with a
+    client-held key the platform's CA certifies for the applicant."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "applicant")]))
+        .sign(key, hashes.SHA256())
+    )
+    certified = client.post(
+        "/api/v1/pki/certificates", json={"csr": csr.public_bytes(Encoding.PEM).decode()}, headers=who
+    )
+    assert certified.status_code == 201, certified.text
+    chain = x509.load_pem_x509_certificates(certified.json()["chain_pem"].encode())
+    content = {"service": "child-allowance", "form": form, "documents": [], "channel": "api"}
+    signature = sign_submission(content, key, chain, dt.datetime.now(dt.UTC))
+    response = client.post("/api/v1/cases", json=content | {"signature": signature}, headers=who)
     assert response.status_code == 201, response.text
     return str(response.json()["registration_number"])
+
+
+@pytest.fixture(autouse=True)
+def _certification_authority(world: World) -> None:
+    world.platform.pki.initialise()
 
 
 def test_an_automated_refusal_is_sealed_explained_contested_and_replaced_by_an_officer(
     client: TestClient, world: World
 ) -> None:
     platform = world.platform
-    platform.pki.initialise()
     platform.pki.issue_eseal(None, "IJTIMOIY")
     alice = token(client, "alice")
     number = _apply(client, alice, SMALL_FAMILY)

@@ -141,8 +141,8 @@ def test_step_up_is_required_and_enrolment_is_guarded(client: TestClient, world:
     assert again.status_code == 409 and again.json()["type"] == "/problems/totp-already-enrolled"
     no_key = client.post("/api/v1/pki/cloud-sign", json={"payload": PAYLOAD, "totp": totp.at(clock.now)}, headers=alice)
     assert no_key.status_code == 404
-    officer = token(client, "toshhok.officer")
-    assert client.post("/api/v1/pki/cloud-keys", json={"totp": "123456"}, headers=officer).status_code == 403
+    auditor = token(client, "auditor")  # signs nothing: no certificate of any kind
+    assert client.post("/api/v1/pki/cloud-keys", json={"totp": "123456"}, headers=auditor).status_code == 403
     with world.platform.db.reading() as session:
         factor = session.get(TotpFactor, world.actors["alice"].account_id)
         assert factor is not None and factor.confirmed_at is not None

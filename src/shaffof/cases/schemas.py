@@ -73,6 +73,14 @@ class Decide(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: Outcome
     reason: str = Field(min_length=3, max_length=10000, description="the grounds of the decision")
+    totp: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{6}$",
+        description=(
+            "a fresh code from the officer's authenticator: the decision document is then signed with the "
+            "officer's own cloud key in the same step; without it the body's e-seal signs it shortly after"
+        ),
+    )
 
 
 class Close(BaseModel):

@@ -12,7 +12,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ from shaffof.cases.errors import (
 from shaffof.cases.interfaces import (
     DecisionFacts,
     DecisionIssuer,
+    IssuedDecision,
     SignatureCheck,
     SubmissionSignatures,
 )
@@ -1003,8 +1004,20 @@ class Cases:
         outcome: Outcome,
         reason: str,
         *,
+        signer: DecisionIssuer | None = None,
         uow: UnitOfWork | None = None,
     ) -> CasePublic:
+        """Decide the case. With ``signer`` (the officer's own key: ZRU-793 makes it equal to a handwritten
+        signature) the decision document is rendered and signed first, and stored with the decision in one
+        transaction — refused together; without one the worker seals the document with the body's e-seal
+        afterwards (docs/decisions/0004)."""
+        decided_at = self.clock()
+        signed = (
+            self._sign_decision(actor, registration_number, outcome, reason, decided_at, signer)
+            if signer is not None
+            else None
+        )
+
         def work(session: Session, case: Case, now: dt.datetime) -> None:
             data: dict[str, Any] = {"outcome": outcome.value}
             if outcome is Outcome.left_unconsidered:
@@ -1012,7 +1025,15 @@ class Cases:
             self._apply(session, case, Action.decide, actor.account_id, now, reason, data)
             self._due.end(session, case, now)
             case.outcome, case.outcome_reason = outcome, reason
-            case.decided_at, case.decided_by_account_id = now, actor.account_id
+            case.decided_at, case.decided_by_account_id = decided_at, actor.account_id
+            if signed is not None:
+                self._attach_decision(
+                    UnitOfWork.of(session),
+                    case,
+                    signed,
+                    now,
+                    reason="the decision document, signed by the deciding officer (PAdES, timestamped)",
+                )
 
         return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
 
@@ -1040,6 +1061,32 @@ class Cases:
     ) -> CaseEvent:
         """Append another domain's fact about the case as an event that leaves its state as it is."""
         return self._append(session, case, kind, case.state, case.state, actor_account_id, self.clock(), reason, data)
+
+    def _sign_decision(
+        self,
+        actor: Actor,
+        registration_number: str,
+        outcome: Outcome,
+        reason: str,
+        decided_at: dt.datetime,
+        signer: DecisionIssuer,
+    ) -> IssuedDecision:
+        """Render and sign the document the decision will state, before the write transaction (it takes a few
+        hundred milliseconds); the checks run again when the decision is stored."""
+        with self._db.reading() as session:
+            case = self._load(session, registration_number)
+            policy.ensure_can_decide(actor, case)
+            lifecycle.transition(case.state, Action.decide)
+            facts = self._decision_facts(session, case)
+            facts = replace(
+                facts,
+                decided_at=decided_at,
+                outcome=outcome.value,
+                reasons=reason,
+                officer=actor.display_name,
+                citations=self._decision_citations(session, case, outcome),
+            )
+            return signer.issue(session, facts)
 
     def close(
         self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None
@@ -1292,74 +1339,87 @@ class Cases:
                     )
                 ):
                     continue  # another worker issued it meanwhile
-                blob = self._blobs.put(uow, decision.pdf, "application/pdf")
-                now = self.clock()
-                event = self._append(
-                    session,
+                self._attach_decision(
+                    uow,
                     case,
-                    EventKind.decision_issued,
-                    case.state,
-                    case.state,
-                    None,
-                    now,
+                    decision,
+                    self.clock(),
                     reason="the decision document, sealed by the body (PAdES, timestamped)",
-                    data={
-                        "sha256": blob.sha256,
-                        "signer": decision.signer,
-                        "certificate_serial": decision.certificate_serial,
-                    },
-                )
-                session.add(
-                    CaseDocument(
-                        agency_id=agency_id,
-                        case_id=case_id,
-                        sha256=blob.sha256,
-                        document_type="decision",
-                        filename=f"{case.registration_number}-qaror.pdf",
-                        media_type="application/pdf",
-                        size=len(decision.pdf),
-                        added_at=now,
-                        added_by_account_id=case.decided_by_account_id or case.applicant_account_id,
-                        event_seq=event.seq,
-                    )
-                )
-                session.add(
-                    CaseSignature(
-                        agency_id=agency_id,
-                        case_id=case_id,
-                        event_seq=event.seq,
-                        purpose="decision",
-                        format="pades",
-                        signer=decision.signer,
-                        certificate_serial=decision.certificate_serial,
-                        signing_time=decision.signing_time,
-                        timestamp=decision.timestamp,
-                        sha256=blob.sha256,
-                        token=None,
-                    )
                 )
                 uow.commit()
                 issued += 1
         return issued
 
+    def _attach_decision(
+        self, uow: UnitOfWork, case: Case, decision: IssuedDecision, now: dt.datetime, *, reason: str
+    ) -> None:
+        """Archive the signed decision PDF, attach it as the case's 'decision' document with its signature, and
+        record a ``decision_issued`` event naming its SHA-256 (hence a ledger leaf and a notice)."""
+        session = uow.session
+        blob = self._blobs.put(uow, decision.pdf, "application/pdf")
+        event = self._append(
+            session,
+            case,
+            EventKind.decision_issued,
+            case.state,
+            case.state,
+            None,
+            now,
+            reason=reason,
+            data={
+                "sha256": blob.sha256,
+                "signer": decision.signer,
+                "certificate_serial": decision.certificate_serial,
+            },
+        )
+        session.add(
+            CaseDocument(
+                agency_id=case.agency_id,
+                case_id=case.id,
+                sha256=blob.sha256,
+                document_type="decision",
+                filename=f"{case.registration_number}-qaror.pdf",
+                media_type="application/pdf",
+                size=len(decision.pdf),
+                added_at=now,
+                added_by_account_id=case.decided_by_account_id or case.applicant_account_id,
+                event_seq=event.seq,
+            )
+        )
+        session.add(
+            CaseSignature(
+                agency_id=case.agency_id,
+                case_id=case.id,
+                event_seq=event.seq,
+                purpose="decision",
+                format="pades",
+                signer=decision.signer,
+                certificate_serial=decision.certificate_serial,
+                signing_time=decision.signing_time,
+                timestamp=decision.timestamp,
+                sha256=blob.sha256,
+                token=None,
+            )
+        )
+
+    @staticmethod
+    def _decision_citations(session: Session, case: Case, outcome: Outcome) -> tuple[Citation, ...]:
+        service = session.get(Service, case.service_id)
+        assert service is not None
+        citations = [Citation.model_validate(c) for c in service.legal_basis]
+        # An automated decision names the norms of the rules that fired (automation/runner.py).
+        decided = _decided_event_data(session, case)
+        citations += [Citation.model_validate(c) for c in (decided or {}).get("citations", [])]
+        if outcome is Outcome.left_unconsidered:
+            citations.append(LEFT_UNCONSIDERED_CITATION)
+        return tuple(citations)
+
     def _decision_facts(self, session: Session, case: Case) -> DecisionFacts:
+        """What the document of a decided case states; an undecided case's facts are completed by the caller."""
         service = session.get(Service, case.service_id)
         agency = session.get(Agency, case.agency_id)
         officer = session.get(Account, case.decided_by_account_id) if case.decided_by_account_id else None
-        assert service is not None and agency is not None and case.outcome is not None and case.decided_at
-        citations = [Citation.model_validate(c) for c in service.legal_basis]
-        decided = session.scalar(
-            sa.select(CaseEvent.data)
-            .where(
-                CaseEvent.agency_id == case.agency_id, CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.decided
-            )
-            .order_by(CaseEvent.seq.desc())
-            .limit(1)
-        )
-        # An automated decision names the norms of the rules that fired (automation/runner.py).
-        citations += [Citation.model_validate(c) for c in (decided or {}).get("citations", [])]
-        if case.outcome is Outcome.left_unconsidered:
-            citations.append(LEFT_UNCONSIDERED_CITATION)
+        assert service is not None and agency is not None
         return DecisionFacts(
             registration_number=case.registration_number,
             agency_code=agency.code,
@@ -1367,12 +1427,23 @@ class Cases:
             service=service.name.get("uz", service.code),
             applicant=identity.get_person(session, case.applicant_person_id).full_name,
             received_at=case.received_at,
-            decided_at=case.decided_at,
-            outcome=case.outcome.value,
+            decided_at=case.decided_at or case.received_at,
+            outcome=case.outcome.value if case.outcome else "",
             reasons=case.outcome_reason or "",
-            officer=officer.display_name if officer else _automated_by(decided),
-            citations=tuple(citations),
+            officer=officer.display_name if officer else _automated_by(_decided_event_data(session, case)),
+            citations=self._decision_citations(session, case, case.outcome) if case.outcome else (),
         )
+
+
+def _decided_event_data(session: Session, case: Case) -> dict[str, Any] | None:
+    """The data of the case's latest ``decided`` event (None before a decision)."""
+    data: dict[str, Any] | None = session.scalar(
+        sa.select(CaseEvent.data)
+        .where(CaseEvent.agency_id == case.agency_id, CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.decided)
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    )
+    return data
 
 
 def _automated_by(decided: dict[str, Any] | None) -> str:

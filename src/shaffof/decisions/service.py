@@ -7,6 +7,7 @@ bytes only if that transaction commits (archive them content-addressed, name the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -20,7 +21,7 @@ from shaffof.pki.chain import facts
 SIGNATURE_BOX_MARGIN = 6  # points between the signature block's content and the visible field's frame
 
 if TYPE_CHECKING:
-    from shaffof.pki.service import Pki
+    from shaffof.pki.service import Pki, PlatformKey
     from shaffof.pki.signing.pades import SigningKey
 
 
@@ -72,14 +73,24 @@ class DecisionDocuments:
     the documents of decided cases shortly after the decision commits.
     """
 
-    def __init__(self, pki: Pki, *, public_url: str, timezone: str) -> None:
+    def __init__(
+        self,
+        pki: Pki,
+        *,
+        public_url: str,
+        timezone: str,
+        signer: Callable[[Session], PlatformKey] | None = None,
+    ) -> None:
+        """``signer``: the deciding officer's key (``Pki.decision_key``); None seals with the body's e-seal."""
         self._pki = pki
+        self._signer = signer
         self._public_url = public_url.rstrip("/")
         self._timezone = timezone
 
     def issue(self, session: Session, facts_: DecisionFacts) -> IssuedDecision:
         from shaffof.pki.service import verify_file
 
+        signer = self._signer(session) if self._signer is not None else None
         document = DecisionDocument(
             registration_number=facts_.registration_number,
             body=facts_.body,
@@ -95,7 +106,7 @@ class DecisionDocuments:
             language="uz",
             timezone=self._timezone,
         )
-        pdf = issue_decision_pdf(session, self._pki, document=document, agency_code=facts_.agency_code, signer=None)
+        pdf = issue_decision_pdf(session, self._pki, document=document, agency_code=facts_.agency_code, signer=signer)
         result = verify_file(pdf, self._pki.verification_context(session), self._pki.clock())
         if not result:
             raise DecisionNotVerifiable(f"The sealed decision did not verify: {result.detail}")

@@ -22,6 +22,7 @@ from shaffof.db.base import utcnow
 from shaffof.db.uow import UnitOfWork
 from shaffof.demo.forms import fill
 from shaffof.demo.people import make_people
+from shaffof.demo.signing import DemoSigners, HistoryTooOld, ensure_authority_since
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
 from shaffof.identity.models import Role
@@ -71,6 +72,11 @@ def load_demo(
     if has_demo_data(platform):
         raise DemoRefused("The database already holds the demo data (an account 'admin' exists).")
     rng = random.Random(seed)
+    now = utcnow()
+    try:  # signed submissions over the past year need a CA that existed a year ago
+        ensure_authority_since(platform.pki, now - dt.timedelta(days=366))
+    except HistoryTooOld as error:
+        raise DemoRefused(str(error)) from None
     with platform.db.uow() as uow:
         catalog.import_packages(uow, services_dir)
     password_hash = platform.passwords.hash(DEMO_PASSWORD)
@@ -114,6 +120,7 @@ def load_demo(
 
     people = make_people(int(PERSONS_PER_SCALE * scale), rng)
     citizens: list[Actor] = []
+    logins: dict[int, str] = {}  # account → login (the PINFL), to certify the citizen's demo key
     for start in range(0, len(people), BATCH):
         with platform.db.uow() as uow:
             for person in people[start : start + BATCH]:
@@ -135,6 +142,7 @@ def load_demo(
                     password_hash=password_hash,
                 )
                 citizens.append(identity.actor_of(account))
+                logins[account.id] = person.pinfl
             uow.commit()
         progress("persons", min(start + BATCH, len(people)), len(people))
 
@@ -142,33 +150,39 @@ def load_demo(
         services = list(session.scalars(sa.select(Service).where(Service.is_current).order_by(Service.code)))
         agency_codes = {a.id: a.code for a in agencies}
     total = int(CASES_PER_SCALE * scale)
-    _load_cases(platform, rng, services, agencies, agency_codes, staff, citizens, total, progress)
+    _load_cases(platform, rng, now, services, agencies, agency_codes, staff, citizens, logins, total, progress)
     return DemoReport(len(agencies), len(services), sum(len(v) for v in staff.values()), len(people), total)
 
 
 def _load_cases(
     platform: Platform,
     rng: random.Random,
+    now: dt.datetime,
     services: list[Service],
     agencies: list[Agency],
     agency_codes: dict[int, str],
     staff: dict[int, list[Actor]],
     citizens: list[Actor],
+    logins: dict[int, str],
     total: int,
     progress: Callable[[str, int, int], None],
 ) -> None:
-    cases = platform.cases
-    real_clock = cases.clock
-    now = utcnow()
+    cases, pki = platform.cases, platform.pki
+    real_clocks = cases.clock, pki.clock
     clock = [now]
-    cases.clock = lambda: clock[0]
+    cases.clock = pki.clock = lambda: clock[0]  # the PKI too: certificates and timestamps dated in the history
+    signers = DemoSigners(pki, lambda: clock[0])
     received = sorted(now - dt.timedelta(seconds=rng.randrange(1, 365 * 86400)) for _ in range(total))
+    plan = [(at, rng.choice(services), rng.choice(citizens)) for at in received]
     try:
         for start in range(0, total, BATCH):
+            batch = plan[start : start + BATCH]
+            for at, service, citizen in batch:  # keys certified before the batch's transaction opens
+                if service.signature_required:
+                    clock[0] = at
+                    signers.certify(logins[citizen.account_id])
             with platform.db.uow() as uow:
-                for at in received[start : start + BATCH]:
-                    service = rng.choice(services)
-                    citizen = rng.choice(citizens)
+                for at, service, citizen in batch:
                     recipient = _recipient(service, agency_codes, rng)
                     documents = []
                     for spec in service.required_documents:
@@ -183,7 +197,11 @@ def _load_cases(
                             data=DEMO_PDF if media == "application/pdf" else DEMO_JPEG,
                             uow=uow,
                         )
-                        documents.append(DocumentRef(upload_id=uploaded.id, document_type=spec["code"]))
+                        documents.append(
+                            DocumentRef(upload_id=uploaded.id, document_type=spec["code"], sha256=uploaded.sha256)
+                            if service.signature_required  # a signature covers the documents by digest
+                            else DocumentRef(upload_id=uploaded.id, document_type=spec["code"])
+                        )
                     clock[0] = at
                     command = CaseSubmit(
                         service=service.code,
@@ -192,6 +210,8 @@ def _load_cases(
                         documents=documents,
                         channel=rng.choices(list(Channel), weights=(60, 15, 15, 10))[0],
                     )
+                    if service.signature_required:
+                        command = signers.sign(logins[citizen.account_id], command)
                     case = cases.submit(citizen, command, uow=uow).case
                     agency_id = next(a.id for a in agencies if a.code == case.agency.code)
                     _advance(
@@ -209,7 +229,7 @@ def _load_cases(
                 uow.commit()
             progress("cases", min(start + BATCH, total), total)
     finally:
-        cases.clock = real_clock
+        cases.clock, pki.clock = real_clocks
 
 
 def _recipient(service: Service, agency_codes: dict[int, str], rng: random.Random) -> str | None:

@@ -45,6 +45,13 @@ class Endpoints:
     def crl(self) -> str:
         return self.url("/pki/crl.der")
 
+    def crl_of(self, issuer_serial: str) -> str:
+        """The CRL of one issuing CA (several coexist after a rotation; each certificate names its own)."""
+        return self.url(f"/pki/issuing/{issuer_serial}/crl.der")
+
+    def issuing_der_of(self, issuer_serial: str) -> str:
+        return self.url(f"/pki/issuing/{issuer_serial}/ca.der")
+
     @property
     def root_crl(self) -> str:
         return self.url("/pki/root-crl.der")
@@ -130,12 +137,11 @@ def _builder(
     )
 
 
-def _distribution(endpoints: Endpoints, crl_url: str, *, ocsp: bool) -> list[tuple[x509.ExtensionType, bool]]:
+def _distribution(
+    endpoints: Endpoints, crl_url: str, ca_issuers_url: str, *, ocsp: bool
+) -> list[tuple[x509.ExtensionType, bool]]:
     access = [
-        x509.AccessDescription(
-            AuthorityInformationAccessOID.CA_ISSUERS,
-            x509.UniformResourceIdentifier(endpoints.issuing_der if ocsp else endpoints.root_der),
-        )
+        x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(ca_issuers_url))
     ]
     if ocsp:
         access.insert(
@@ -181,7 +187,7 @@ def issuing_ca_certificate(
         )
         .add_extension(x509.CertificatePolicies([x509.PolicyInformation(ANY_POLICY, None)]), critical=False)
     )
-    for extension, critical in _distribution(endpoints, endpoints.root_crl, ocsp=False):
+    for extension, critical in _distribution(endpoints, endpoints.root_crl, endpoints.root_der, ocsp=False):
         builder = builder.add_extension(extension, critical=critical)
     return sign_certificate(builder, root.sign)
 
@@ -261,7 +267,11 @@ def end_entity_certificate(
     if profile.ocsp_no_check:
         builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
     if profile.revocation_pointers:
-        for extension, critical in _distribution(endpoints, endpoints.crl, ocsp=True):
+        issuer_serial = format(issuer.certificate.serial_number, "x")  # its own CA's CRL and certificate
+        pointers = _distribution(
+            endpoints, endpoints.crl_of(issuer_serial), endpoints.issuing_der_of(issuer_serial), ocsp=True
+        )
+        for extension, critical in pointers:
             builder = builder.add_extension(extension, critical=critical)
     return sign_certificate(builder, issuer.sign)
 

@@ -136,6 +136,36 @@ def renew(serial: Annotated[str, typer.Argument(help="the serial number (hex)")]
     )
 
 
+@app.command("rotate")
+def rotate(
+    kind: Annotated[str, typer.Argument(help="issuing_ca, tsa or ocsp_responder")],
+) -> None:
+    """A new key and certificate for the issuing CA, the TSA or the OCSP responder. The old one keeps verifying
+    what it signed; restart the servers so that every process signs with the new one."""
+    from shaffof.cli.main import console
+    from shaffof.errors import DomainError
+    from shaffof.pki.profiles import ROTATABLE_KINDS, CertificateKind
+
+    try:
+        which = CertificateKind(kind)
+    except ValueError:
+        which = None
+    if which not in ROTATABLE_KINDS:
+        raise _fail(f"Rotate one of: {', '.join(k.value for k in ROTATABLE_KINDS)}.", 2)
+    assert which is not None
+    platform = _platform()
+    try:
+        result = platform.pki.rotate(None, which)
+    except DomainError as error:
+        raise _fail(error.detail) from None
+    finally:
+        platform.db.dispose()
+    console.print(f"New {which.value}: serial {result.serial}, valid until {result.not_after:%Y-%m-%d}.")
+    console.print(result.subject)
+    if which is CertificateKind.issuing_ca:
+        console.print("New certificates are issued by it; the earlier issuing CA answers for its own until revoked.")
+
+
 @app.command("revoke")
 def revoke(
     serial: Annotated[str, typer.Argument(help="the serial number (hex)")],

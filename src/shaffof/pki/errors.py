@@ -59,6 +59,11 @@ class RevocationRefused(Conflict):
     title = "The certificate cannot be revoked"
 
 
+class RotationRefused(Conflict):
+    code = "rotation-refused"
+    title = "This authority cannot be rotated"
+
+
 class CertificateAccessDenied(Forbidden):
     code = "certificate-access-denied"
     title = "Not your certificate"

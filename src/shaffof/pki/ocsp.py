@@ -48,6 +48,23 @@ def _issuer_hashes(issuer: asn1_x509.Certificate, algorithm: str) -> tuple[bytes
     return name_hash, key_hash
 
 
+def asks_about(request_der: bytes, issuer: x509.Certificate) -> bool:
+    """Whether the request's first CertID names ``issuer`` (to pick the CA, and its responder, among several
+    after a rotation). A request that cannot be read names nobody; ``respond`` then says why."""
+    if len(request_der) > MAX_REQUEST_BYTES:
+        return False
+    try:
+        cert_id = asn1_ocsp.OCSPRequest.load(request_der, strict=True)["tbs_request"]["request_list"][0]["req_cert"]
+        algorithm = cert_id["hash_algorithm"]["algorithm"].native
+        asked = (cert_id["issuer_name_hash"].native, cert_id["issuer_key_hash"].native)
+    except (ValueError, TypeError, IndexError, KeyError):
+        return False
+    if algorithm not in HASHES:
+        return False
+    issuer_asn1 = asn1_x509.Certificate.load(issuer.public_bytes(serialization.Encoding.DER))
+    return asked == _issuer_hashes(issuer_asn1, algorithm)
+
+
 def _status(status: RevocationStatus | None) -> asn1_ocsp.CertStatus:
     if status is None or status.state is RevocationState.unknown:
         return asn1_ocsp.CertStatus(name="unknown", value=core.Null())

@@ -20,9 +20,16 @@ def signer_kind_for(actor: Actor) -> CertificateKind:
     )
 
 
-def ensure_cloud_signer(actor: Actor) -> None:
-    if actor.role is not Role.citizen or actor.person_id is None:
-        raise SigningNotAllowed("Cloud signature keys are for citizens; officers sign with their own key (CSR).")
+def ensure_cloud_signer(actor: Actor) -> CertificateKind:
+    """Cloud keys (ZRU-793 allows a key kept by the platform behind multi-factor authentication) are for the
+    same holders as client-held ones: citizens for themselves, officers and heads for their agency. Returns the
+    kind of certificate the key gets."""
+    try:
+        return signer_kind_for(actor)
+    except SigningNotAllowed:
+        raise SigningNotAllowed(
+            "Cloud signature keys are for citizens and agency officers; agency e-seals are issued by an administrator."
+        ) from None
 
 
 def may_read(actor: Actor, certificate: IssuedCertificate) -> bool:

@@ -59,6 +59,13 @@ class CertificateKind(StrEnum):
 
 
 SIGNER_KINDS = frozenset({CertificateKind.citizen, CertificateKind.officer, CertificateKind.eseal})
+AUTHORITY_KINDS = (
+    CertificateKind.root_ca,
+    CertificateKind.issuing_ca,
+    CertificateKind.tsa,
+    CertificateKind.ocsp_responder,
+)
+ROTATABLE_KINDS = (CertificateKind.issuing_ca, CertificateKind.tsa, CertificateKind.ocsp_responder)
 
 
 class KeyCustody(StrEnum):

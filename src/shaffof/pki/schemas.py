@@ -108,3 +108,10 @@ class HierarchyPublic(BaseModel):
     issuing: CertificatePublic
     tsa: CertificatePublic
     ocsp_responder: CertificatePublic
+
+
+class RotationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal[CertificateKind.issuing_ca, CertificateKind.tsa, CertificateKind.ocsp_responder] = Field(
+        description="the authority to give a new key and certificate"
+    )

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.exc import IntegrityError
@@ -49,12 +50,14 @@ from shaffof.pki.errors import (
     PkiPassphraseRefused,
     RenewalRefused,
     RevocationRefused,
+    RotationRefused,
+    SigningNotAllowed,
 )
 from shaffof.pki.interfaces import CertificateStatusSource, KeyStore
 from shaffof.pki.keystore import DatabaseKeyStore
 from shaffof.pki.models import IssuanceStatus, IssuedCertificate, RevocationList, RevocationReason
 from shaffof.pki.pdf_verify import verify_pdf
-from shaffof.pki.profiles import CertificateKind, KeyCustody
+from shaffof.pki.profiles import AUTHORITY_KINDS, ROTATABLE_KINDS, CertificateKind, KeyCustody
 from shaffof.pki.schemas import (
     CertificatePublic,
     CloudSignature,
@@ -114,6 +117,18 @@ class Hierarchy:
     @property
     def trust(self) -> TrustAnchors:
         return TrustAnchors(roots=self.known_roots or (self.root.facts,), intermediates=self.known_issuing)
+
+    def issuer_of(self, certificate: x509.Certificate) -> x509.Certificate:
+        """The issuing CA that signed ``certificate`` (after a rotation, older certificates keep their own)."""
+        for known in self.known_issuing or (self.issuing.facts,):
+            candidate = known.certificate
+            if candidate.subject == certificate.issuer:
+                try:
+                    certificate.verify_directly_issued_by(candidate)
+                except (ValueError, TypeError, InvalidSignature):
+                    continue
+                return candidate
+        return self.issuing.certificate
 
 
 @dataclass(frozen=True)
@@ -254,15 +269,7 @@ class Pki:
             ):
                 raise PkiAlreadyInitialised("The certification authority is already set up; see `shaffof pki list`.")
             suffix = uuid.uuid4().hex[:12]
-            labels = {
-                kind: f"ca/{kind.value}/{suffix}"
-                for kind in (
-                    CertificateKind.root_ca,
-                    CertificateKind.issuing_ca,
-                    CertificateKind.tsa,
-                    CertificateKind.ocsp_responder,
-                )
-            }
+            labels = {k: f"ca/{k.value}/{suffix}" for k in (CertificateKind.root_ca, CertificateKind.issuing_ca)}
             public = {kind: keys.generate(session, label) for kind, label in labels.items()}
             org = self.config.organization
             root_key = StoreKey(keys, session, labels[CertificateKind.root_ca])
@@ -284,26 +291,9 @@ class Pki:
                 key_label=labels[CertificateKind.issuing_ca],
                 issuer=root_row,
             )
-            issuer = authority.Issuer(issuing, StoreKey(keys, session, labels[CertificateKind.issuing_ca]).sign)
-            for kind, profile, common_name, years in (
-                (CertificateKind.tsa, authority.TSA_PROFILE, f"{org} Time-Stamping Authority", profiles.TSA_YEARS),
-                (
-                    CertificateKind.ocsp_responder,
-                    authority.OCSP_PROFILE,
-                    f"{org} OCSP Responder",
-                    profiles.OCSP_RESPONDER_YEARS,
-                ),
-            ):
-                certificate = authority.end_entity_certificate(
-                    public[kind],
-                    issuer,
-                    self.endpoints,
-                    profile,
-                    subject=self._name(common_name),
-                    not_before=now,
-                    not_after=profiles.add_months(now, 12 * years),
-                )
-                self._record(session, certificate, kind, key_label=labels[kind], issuer=issuing_row)
+            issuing_ca = Authority(issuing_row.serial, labels[CertificateKind.issuing_ca], facts(issuing_row.der))
+            for kind in (CertificateKind.tsa, CertificateKind.ocsp_responder):
+                self._certify_authority(session, kind, issuing_ca, now, suffix)
             hierarchy = self._load_hierarchy(session)
             self._issue_crl(session, hierarchy.issuing, now)
             self._issue_crl(session, hierarchy.root, now)
@@ -329,34 +319,26 @@ class Pki:
 
     @staticmethod
     def _load_hierarchy(session: Session) -> Hierarchy:
+        """The newest active authority of each kind signs; every CA ever set up stays known to verification
+        (a revoked one too: its revocation is checked against the signature's trusted time)."""
         rows = session.execute(
             sa.select(
-                IssuedCertificate.kind, IssuedCertificate.serial, IssuedCertificate.key_label, IssuedCertificate.der
+                IssuedCertificate.kind,
+                IssuedCertificate.serial,
+                IssuedCertificate.key_label,
+                IssuedCertificate.der,
+                IssuedCertificate.status,
             )
-            .where(
-                IssuedCertificate.kind.in_(
-                    [
-                        CertificateKind.root_ca,
-                        CertificateKind.issuing_ca,
-                        CertificateKind.tsa,
-                        CertificateKind.ocsp_responder,
-                    ]
-                ),
-                IssuedCertificate.status == IssuanceStatus.active,
-            )
+            .where(IssuedCertificate.kind.in_(AUTHORITY_KINDS))
             .order_by(IssuedCertificate.not_before.desc(), IssuedCertificate.created_at.desc())
         ).all()
         newest: dict[CertificateKind, Authority] = {}
         every: dict[CertificateKind, list[CertificateFacts]] = {}
-        for kind, serial, label, der in rows:
-            newest.setdefault(kind, Authority(serial=serial, key_label=label or "", facts=facts(der)))
+        for kind, serial, label, der, status in rows:
+            if status is IssuanceStatus.active:
+                newest.setdefault(kind, Authority(serial=serial, key_label=label or "", facts=facts(der)))
             every.setdefault(kind, []).append(facts(der))
-        missing = {
-            CertificateKind.root_ca,
-            CertificateKind.issuing_ca,
-            CertificateKind.tsa,
-            CertificateKind.ocsp_responder,
-        } - set(newest)
+        missing = set(AUTHORITY_KINDS) - set(newest)
         if missing:
             raise PkiNotInitialised("The platform's certification authority is not set up yet: run `shaffof pki init`.")
         return Hierarchy(
@@ -367,6 +349,75 @@ class Pki:
             known_roots=tuple(every[CertificateKind.root_ca]),
             known_issuing=tuple(every[CertificateKind.issuing_ca]),
         )
+
+    # ------------------------------------------------------------------ rotation
+
+    def rotate(self, actor: Actor | None, kind: CertificateKind) -> CertificatePublic:
+        """A new key and certificate for the issuing CA, the TSA or the OCSP responder; the old one stays valid
+        for what it signed until it expires or is revoked. A new issuing CA comes with its own OCSP responder
+        (RFC 6960 delegated responders answer for their issuer only) and its first CRL; new certificates are
+        issued by it from now on. Administrators (or the console, ``actor`` None) only."""
+        if actor is not None:
+            ensure_admin(actor)
+        if kind not in ROTATABLE_KINDS:
+            raise RotationRefused(
+                f"Only {', '.join(k.value for k in ROTATABLE_KINDS)} rotate; a new root is a manual ceremony."
+            )
+        now = self.clock().astimezone(dt.UTC).replace(microsecond=0)
+        keys = self._keys()
+        org = self.config.organization
+        with self.db.uow() as uow:
+            session = uow.session
+            hierarchy = self._load_hierarchy(session)
+            suffix = uuid.uuid4().hex[:12]
+            if kind is CertificateKind.issuing_ca:
+                label = f"ca/{kind.value}/{suffix}"
+                generation = len(hierarchy.known_issuing) + 1
+                certificate = authority.issuing_ca_certificate(
+                    keys.generate(session, label),
+                    self._issuer(session, hierarchy.root),
+                    self.endpoints,
+                    subject=self._name(f"{org} Issuing CA {generation}"),
+                    not_before=now,
+                )
+                row = self._record(
+                    session, certificate, kind, key_label=label, issuer=self._row(session, hierarchy.root.serial)
+                )
+                new_ca = Authority(serial=row.serial, key_label=label, facts=facts(row.der))
+                self._issue_crl(session, new_ca, now)
+                self._certify_authority(session, CertificateKind.ocsp_responder, new_ca, now, suffix)
+            else:
+                row = self._certify_authority(session, kind, hierarchy.issuing, now, suffix)
+            result = self._public(session, row)
+            uow.commit()
+        self._hierarchy = None  # the next use loads the new hierarchy (other processes: on restart)
+        log.info("pki rotated", kind=kind.value, serial=result.serial)
+        return result
+
+    def _certify_authority(
+        self, session: Session, kind: CertificateKind, issuing: Authority, now: dt.datetime, suffix: str
+    ) -> IssuedCertificate:
+        """A TSA or OCSP responder certificate from ``issuing`` (a fresh key)."""
+        org = self.config.organization
+        profile, common_name, years = {
+            CertificateKind.tsa: (authority.TSA_PROFILE, f"{org} Time-Stamping Authority", profiles.TSA_YEARS),
+            CertificateKind.ocsp_responder: (
+                authority.OCSP_PROFILE,
+                f"{org} OCSP Responder",
+                profiles.OCSP_RESPONDER_YEARS,
+            ),
+        }[kind]
+        label = f"ca/{kind.value}/{suffix}"
+        certificate = authority.end_entity_certificate(
+            self._keys().generate(session, label),
+            self._issuer(session, issuing),
+            self.endpoints,
+            profile,
+            subject=self._name(common_name),
+            not_before=now,
+            not_after=profiles.add_months(now, 12 * years),
+        )
+        return self._record(session, certificate, kind, key_label=label, issuer=self._row(session, issuing.serial))
 
     # ------------------------------------------------------------------ the issuance register
 
@@ -650,7 +701,7 @@ class Pki:
         hierarchy = self.hierarchy(session)
         certificate = x509.load_der_x509_certificate(row.der)
         return PlatformKey(
-            certificate, (certificate, hierarchy.issuing.certificate), StoreKey(self._keys(), session, row.key_label)
+            certificate, (certificate, hierarchy.issuer_of(certificate)), StoreKey(self._keys(), session, row.key_label)
         )
 
     def renew(self, actor: Actor | None, serial: str) -> CertificatePublic:
@@ -714,16 +765,22 @@ class Pki:
             row = self._row(session, serial, for_update=True)
             if actor is not None:
                 policy.ensure_holder_or_admin(actor, row, "revoked")
-            if row.kind in (CertificateKind.root_ca, CertificateKind.issuing_ca):
+            if row.kind is CertificateKind.root_ca:
                 raise RevocationRefused(
-                    "CA certificates are not revoked here; a new hierarchy is a manual ceremony (docs/pki.md)."
+                    "The root is not revoked here; a new hierarchy is a manual ceremony (docs/pki.md)."
+                )
+            # An issuing CA (the console only: the API refuses infrastructure certificates) — never the one in use.
+            if row.kind is CertificateKind.issuing_ca and row.serial == self._load_hierarchy(session).issuing.serial:
+                raise RevocationRefused(
+                    "This is the issuing CA in use: rotate first (`shaffof pki rotate issuing_ca`), then revoke it."
                 )
             if row.status is IssuanceStatus.revoked:
                 raise RevocationRefused(
                     f"The certificate was already revoked at {row.revoked_at:%Y-%m-%d %H:%M:%S} UTC."
                 )
             row.status, row.revoked_at, row.revocation_reason = IssuanceStatus.revoked, now, reason
-            if row.custody is KeyCustody.platform and row.kind is CertificateKind.citizen and row.key_label:
+            cloud_key = row.kind in (CertificateKind.citizen, CertificateKind.officer)
+            if row.custody is KeyCustody.platform and cloud_key and row.key_label:
                 # A revoked cloud key can never sign again: erase it (renewals share it, so they go with it).
                 self._keys().destroy(session, row.key_label)
                 session.execute(
@@ -738,6 +795,8 @@ class Pki:
             self._issue_crl(session, issuer, now)
             result = self._public(session, row)
             uow.commit()
+        if row.kind in AUTHORITY_KINDS:
+            self._hierarchy = None
         log.info("certificate revoked", serial=result.serial, reason=reason.value)
         return result
 
@@ -779,6 +838,14 @@ class Pki:
         """(root, issuing CA)."""
         hierarchy = self.hierarchy()
         return hierarchy.root.certificate, hierarchy.issuing.certificate
+
+    def issuing_ca_der(self, serial: str) -> bytes:
+        """The certificate of the issuing CA ``serial`` (current or earlier), DER."""
+        with self.db.reading() as session:
+            row = self._row(session, serial)
+            if row.kind is not CertificateKind.issuing_ca:
+                raise CertificateNotFound(f"{serial} is not an issuing CA of this platform.")
+            return row.der
 
     def _issue_crl(self, session: Session, issuer: Authority, now: dt.datetime) -> RevocationList:
         # Lock the issuer's row: CRL numbers of one issuer are assigned one at a time (PostgreSQL; SQLite
@@ -822,11 +889,19 @@ class Pki:
         session.flush()
         return row
 
-    def crl(self, *, root: bool = False) -> bytes:
-        """The newest CRL of the issuing CA (or the root's, listing revoked CAs), re-signed when a day old."""
+    def crl(self, *, root: bool = False, issuer_serial: str | None = None) -> bytes:
+        """The newest CRL of the issuing CA in use, of the issuing CA ``issuer_serial`` (after a rotation), or
+        the root's (listing revoked CAs); re-signed when a day old."""
         now = self.clock()
         hierarchy = self.hierarchy()
-        issuer = hierarchy.root if root else hierarchy.issuing
+        if issuer_serial is not None:
+            with self.db.reading() as session:
+                row = self._row(session, issuer_serial)
+                if row.kind is not CertificateKind.issuing_ca:
+                    raise CertificateNotFound(f"{issuer_serial} is not an issuing CA of this platform.")
+                issuer = Authority(row.serial, row.key_label or "", facts(row.der))
+        else:
+            issuer = hierarchy.root if root else hierarchy.issuing
 
         def newest(session: Session) -> RevocationList | None:
             return session.scalar(
@@ -849,25 +924,42 @@ class Pki:
         return der
 
     def ocsp_response(self, request_der: bytes) -> bytes:
+        """RFC 6960 answer, signed by the responder of the issuing CA the request names (each issuing CA has
+        its own delegated responder; the newest if the request names none of them)."""
         now = self.clock()
         with self.db.reading() as session:
             hierarchy = self.hierarchy(session)
+            ca, responder_row = hierarchy.issuing.certificate, None
+            for known in hierarchy.known_issuing:
+                if ocsp.asks_about(request_der, known.certificate):
+                    ca = known.certificate
+                    break
+            responder_row = session.scalar(
+                sa.select(IssuedCertificate)
+                .where(
+                    IssuedCertificate.kind == CertificateKind.ocsp_responder,
+                    IssuedCertificate.issuer_serial == serial_text(ca.serial_number),
+                    IssuedCertificate.status == IssuanceStatus.active,
+                    IssuedCertificate.not_after > now,
+                )
+                .order_by(IssuedCertificate.not_before.desc())
+                .limit(1)
+            )
+            if responder_row is None or responder_row.key_label is None:  # the CA has no responder: say so
+                ca = hierarchy.issuing.certificate
+                certificate, label = hierarchy.ocsp.certificate, hierarchy.ocsp.key_label
+            else:
+                certificate, label = x509.load_der_x509_certificate(responder_row.der), responder_row.key_label
             status = DatabaseStatusSource(session)
-            responder = ocsp.OcspResponder(
-                hierarchy.ocsp.certificate,
-                hierarchy.issuing.certificate,
-                StoreKey(self._keys(), session, hierarchy.ocsp.key_label).sign,
-            )
-            return ocsp.respond(
-                request_der, responder, lambda serial: status.status(hierarchy.issuing.certificate, serial), now=now
-            )
+            responder = ocsp.OcspResponder(certificate, ca, StoreKey(self._keys(), session, label).sign)
+            return ocsp.respond(request_der, responder, lambda serial: status.status(ca, serial), now=now)
 
     def _tsa_signer(self, session: Session) -> tsa.TsaSigner:
         hierarchy = self.hierarchy(session)
         return tsa.TsaSigner(
             hierarchy.tsa.certificate,
             StoreKey(self._keys(), session, hierarchy.tsa.key_label).sign,
-            (hierarchy.issuing.certificate,),
+            (hierarchy.issuer_of(hierarchy.tsa.certificate),),
         )
 
     def timestamp_response(self, request_der: bytes) -> bytes:
@@ -905,7 +997,7 @@ class Pki:
             sa.select(IssuedCertificate)
             .where(
                 IssuedCertificate.account_id == account_id,
-                IssuedCertificate.kind == CertificateKind.citizen,
+                IssuedCertificate.kind.in_((CertificateKind.citizen, CertificateKind.officer)),
                 IssuedCertificate.custody == KeyCustody.platform,
                 IssuedCertificate.status == IssuanceStatus.active,
                 IssuedCertificate.not_before <= now,
@@ -916,8 +1008,9 @@ class Pki:
         )
 
     def create_cloud_key(self, actor: Actor, totp: str) -> CertificatePublic:
-        """Generate a key the platform keeps sealed, and certify it for the citizen (after a TOTP step-up)."""
-        policy.ensure_cloud_signer(actor)
+        """Generate a key the platform keeps sealed, and certify it for the citizen or officer (after a TOTP
+        step-up)."""
+        kind = policy.ensure_cloud_signer(actor)
         now = self.clock()
         keys = self._keys()
         with self.db.uow() as uow:
@@ -935,7 +1028,7 @@ class Pki:
                 session,
                 actor.account_id,
                 actor.person_id,
-                CertificateKind.citizen,
+                kind,
                 public_key,
                 now,
                 custody=KeyCustody.platform,
@@ -957,7 +1050,8 @@ class Pki:
             if row is None or row.key_label is None:
                 raise CloudKeyNotFound("You have no valid cloud key: POST /api/v1/pki/cloud-keys creates one.")
             hierarchy = self.hierarchy(session)
-            chain = (x509.load_der_x509_certificate(row.der), hierarchy.issuing.certificate)
+            leaf = x509.load_der_x509_certificate(row.der)
+            chain = (leaf, hierarchy.issuer_of(leaf))
             try:
                 token = jws.sign_submission(payload, StoreKey(self._keys(), session, row.key_label), chain, now)
             except NotCanonicalizable as error:
@@ -969,6 +1063,31 @@ class Pki:
             uow.commit()  # the spent code
         log.info("cloud signature made", serial=row.serial, account_id=actor.account_id)
         return CloudSignature(jws=token, certificate_serial=row.serial, signing_time=now.replace(microsecond=0))
+
+    def decision_key(self, actor: Actor, totp: str) -> Callable[[Session], PlatformKey]:
+        """The officer's own cloud key for signing one decision (ZRU-793: a key kept by the platform is used
+        only after a second factor, for each act): spends a fresh TOTP code now and returns the loader of the key
+        within the session that signs. The deciding body is checked against the certificate when signing."""
+        if policy.ensure_cloud_signer(actor) is not CertificateKind.officer:
+            raise SigningNotAllowed("Decisions are signed by an officer of the deciding body.")
+        now = self.clock()
+        with self.db.uow() as uow:
+            stepup.use_code(uow, self.sealer(), actor.account_id, totp, now)
+            row = self._active_cloud_key(uow.session, actor.account_id, now)
+            if row is None or row.key_label is None:
+                raise CloudKeyNotFound("You have no valid cloud key: POST /api/v1/pki/cloud-keys creates one.")
+            serial = row.serial
+            uow.commit()  # the spent code
+        log.info("decision signing key unlocked", serial=serial, account_id=actor.account_id)
+
+        def load(session: Session) -> PlatformKey:
+            stored = self._row(session, serial)
+            assert stored.key_label is not None
+            certificate = x509.load_der_x509_certificate(stored.der)
+            issuing = self.hierarchy(session).issuer_of(certificate)
+            return PlatformKey(certificate, (certificate, issuing), StoreKey(self._keys(), session, stored.key_label))
+
+        return load
 
     # ------------------------------------------------------------------ verification
 
@@ -1004,11 +1123,11 @@ def verify_file(data: bytes, context: VerificationContext, at: dt.datetime) -> V
 
 
 def load_verification_context(session: Session) -> VerificationContext:
-    """Trust in every root and issuing CA the platform has (rotations included) and its register's status."""
+    """Trust in every root and issuing CA the platform has had (rotations included; a revoked CA is checked
+    against the signature's trusted time by the verifier) and its register's status."""
     rows = session.execute(
         sa.select(IssuedCertificate.der).where(
-            IssuedCertificate.kind.in_([CertificateKind.root_ca, CertificateKind.issuing_ca]),
-            IssuedCertificate.status == IssuanceStatus.active,
+            IssuedCertificate.kind.in_([CertificateKind.root_ca, CertificateKind.issuing_ca])
         )
     ).scalars()
     return VerificationContext(TrustAnchors.of(list(rows)), DatabaseStatusSource(session))

@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
@@ -199,6 +200,7 @@ def verify_jws(
         certificate_status, revoked_at = _check_revocation(
             leaf, path, status, trusted_time, at, has_timestamp=timestamp is not None, policy=policy
         )
+        _check_authorities(path, status, trusted_time, has_timestamp=timestamp is not None)
         if policy.expected_pinfl is not None and leaf.pinfl != policy.expected_pinfl:
             raise _Refused(
                 FailureReason.pinfl_mismatch,
@@ -329,6 +331,33 @@ def _check_time(
                 f"The certificate expired at {_fmt(leaf.not_after)}; the signature is dated {_fmt(moment)}"
                 f"{'' if has_timestamp else ' (no timestamp proves an earlier signing time)'}.",
                 certificate_status=CertificateStatus.expired,
+            )
+
+
+def _check_authorities(
+    path: Sequence[CertificateFacts],
+    status: CertificateStatusSource | None,
+    trusted_time: dt.datetime,
+    *,
+    has_timestamp: bool,
+) -> None:
+    """The CAs on the path, each against its own issuer's register (the root's CRL lists revoked issuing CAs):
+    a CA revoked before the signature's trusted time takes the signature with it; one revoked later does not."""
+    if status is None:
+        return
+    for ca, issuer in pairwise(path[1:]):  # (issuing CA, root), …
+        answer = status.status(issuer.certificate, ca.certificate.serial_number)
+        if answer is None or answer.state is not RevocationState.revoked or answer.revoked_at is None:
+            continue
+        if answer.revoked_at <= trusted_time:
+            raise _Refused(
+                FailureReason.revoked,
+                f"The certification authority {ca.common_name or ca.subject_text} that issued the signer's "
+                f"certificate was revoked at {_fmt(answer.revoked_at)}"
+                f"{f' ({answer.reason})' if answer.reason else ''}, before the signature's "
+                f"{'timestamp' if has_timestamp else 'verification'} at {_fmt(trusted_time)}.",
+                certificate_status=CertificateStatus.revoked,
+                revoked_at=answer.revoked_at,
             )
 
 

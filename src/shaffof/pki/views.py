@@ -24,6 +24,7 @@ from shaffof.pki.schemas import (
     CloudSignature,
     CloudSignRequest,
     RevokeRequest,
+    RotationRequest,
     TotpConfirm,
     TotpEnrolmentPublic,
     VerificationReport,
@@ -97,6 +98,20 @@ def chain_pem(pki: PkiDep) -> Response:
 def crl(pki: PkiDep) -> Response:
     """The issuing CA's current CRL (re-signed on every revocation)."""
     return _binary(pki.crl(), DER_CRL)
+
+
+@public_router.get("/issuing/{serial}/crl.der", response_class=Response, responses={200: {"content": {DER_CRL: {}}}})
+def issuing_crl(serial: str, pki: PkiDep) -> Response:
+    """The CRL of one issuing CA: every certificate names its own CA's (several coexist after a rotation)."""
+    return _binary(pki.crl(issuer_serial=serial), DER_CRL)
+
+
+@public_router.get(
+    "/issuing/{serial}/ca.der", response_class=Response, responses={200: {"content": {DER_CERTIFICATE: {}}}}
+)
+def issuing_ca(serial: str, pki: PkiDep) -> Response:
+    """One issuing CA's certificate (the caIssuers address in the certificates it issued)."""
+    return _binary(pki.issuing_ca_der(serial), DER_CERTIFICATE, cache_seconds=3600)
 
 
 @public_router.get("/root-crl.der", response_class=Response, responses={200: {"content": {DER_CRL: {}}}})
@@ -178,6 +193,12 @@ def renew(serial: str, actor: CurrentActor, pki: PkiDep) -> CertificatePublic:
 def revoke(serial: str, actor: CurrentActor, pki: PkiDep, body: RevokeRequest | None = None) -> CertificatePublic:
     """Revoke at once; the CRL and OCSP answers reflect it immediately."""
     return pki.revoke(actor, serial, (body or RevokeRequest()).reason)
+
+
+@router.post("/rotations", response_model=CertificatePublic, status_code=201)
+def rotate(body: RotationRequest, actor: CurrentActor, pki: PkiDep) -> CertificatePublic:
+    """A new issuing CA, TSA or OCSP responder (administrators); the old one keeps verifying what it signed."""
+    return pki.rotate(actor, body.kind)
 
 
 @router.post("/cloud-keys", response_model=CertificatePublic, status_code=201)

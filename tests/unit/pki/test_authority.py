@@ -65,13 +65,15 @@ def test_a_citizen_certificate_names_the_person_by_pinfl_and_commits_to_content(
     assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     assert profiles.policies_of(certificate) == {profiles.POLICY_CITIZEN_CLIENT_KEY}
     assert certificate.signature_algorithm_oid == x509.SignatureAlgorithmOID.ECDSA_WITH_SHA256
+    # Each certificate names its own issuing CA's certificate and CRL (several coexist after a rotation).
+    issuer = format(ca.issuing.serial_number, "x")
     access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     assert [d.access_location.value for d in access] == [
         "http://testserver/pki/ocsp",
-        "http://testserver/pki/issuing-ca.der",
+        f"http://testserver/pki/issuing/{issuer}/ca.der",
     ]
     points = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-    assert points[0].full_name[0].value == "http://testserver/pki/crl.der"
+    assert points[0].full_name[0].value == f"http://testserver/pki/issuing/{issuer}/crl.der"
 
 
 def test_the_tsa_certificate_has_the_single_critical_time_stamping_usage(ca: MemoryCa) -> None:

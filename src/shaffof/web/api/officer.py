@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from shaffof.cases.models import CaseState
 from shaffof.cases.schemas import CasePublic, CaseSummary, Close, Decide, Forward, InfoRequest, Take
-from shaffof.web.deps import CasesDep, CurrentActor
+from shaffof.web.deps import CasesDep, CurrentActor, PlatformDep
 
 router = APIRouter(prefix="/officer", tags=["officer"])
 
@@ -41,8 +41,10 @@ def forward(registration_number: str, body: Forward, actor: CurrentActor, cases:
 
 
 @router.post("/cases/{registration_number}/decide", response_model=CasePublic)
-def decide(registration_number: str, body: Decide, actor: CurrentActor, cases: CasesDep) -> CasePublic:
-    return cases.decide(actor, registration_number, body.outcome, body.reason)
+def decide(registration_number: str, body: Decide, actor: CurrentActor, platform: PlatformDep) -> CasePublic:
+    """Decide; with ``totp`` the officer signs the decision document personally in the same step."""
+    signer = platform.decision_documents(platform.pki.decision_key(actor, body.totp)) if body.totp else None
+    return platform.cases.decide(actor, registration_number, body.outcome, body.reason, signer=signer)
 
 
 @router.post("/cases/{registration_number}/close", response_model=CasePublic)

@@ -32,6 +32,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "timestamp": "Vaqt tamg'asi",
         "status": "Sertifikat holati",
         "revoked_at": "Sertifikat bekor qilingan",
+        "before_revocation": "Imzo sertifikat bekor qilinishidan oldin qo'yilgan va vaqt tamg'asi buni tasdiqlaydi: "
+        "u o'z kuchida.",
         "integrity": "Hujjat yaxlitligi",
         "reason": "Sabab",
         "missing": "Faylni tanlang",
@@ -54,6 +56,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "timestamp": "Метка времени",
         "status": "Статус сертификата",
         "revoked_at": "Сертификат отозван",
+        "before_revocation": "Подпись поставлена до отзыва сертификата, что подтверждает метка времени: "
+        "она действительна.",
         "integrity": "Целостность документа",
         "reason": "Причина",
         "missing": "Выберите файл",
@@ -76,6 +80,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "timestamp": "Timestamp",
         "status": "Certificate status",
         "revoked_at": "Certificate revoked",
+        "before_revocation": "The signature was made before the certificate was revoked, as its timestamp proves: "
+        "it stands.",
         "integrity": "Document integrity",
         "reason": "Reason",
         "missing": "Choose a file",
