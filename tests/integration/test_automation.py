@@ -12,11 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
@@ -27,6 +22,7 @@ from shaffof.pki.signing.jws import sign_submission
 from shaffof.platform import Platform
 from tests.conftest import SERVICES
 from tests.factories import World, token
+from tests.integration.test_signed_submission import certify
 
 SMALL_FAMILY = {
     "household_size": 2,
@@ -40,17 +36,7 @@ SMALL_FAMILY = {
 def _apply(client: TestClient, who: dict[str, str], form: dict[str, object]) -> str:
     """Apply for the child allowance, signed (ZRU-793: the service takes only signed submissions) with a
     client-held key the platform's CA certifies for the applicant."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "applicant")]))
-        .sign(key, hashes.SHA256())
-    )
-    certified = client.post(
-        "/api/v1/pki/certificates", json={"csr": csr.public_bytes(Encoding.PEM).decode()}, headers=who
-    )
-    assert certified.status_code == 201, certified.text
-    chain = x509.load_pem_x509_certificates(certified.json()["chain_pem"].encode())
+    key, chain = certify(client, who)
     content = {"service": "child-allowance", "form": form, "documents": [], "channel": "api"}
     signature = sign_submission(content, key, chain, dt.datetime.now(dt.UTC))
     response = client.post("/api/v1/cases", json=content | {"signature": signature}, headers=who)
