@@ -29,7 +29,6 @@ from shaffof.automation.errors import (
     DecisionInputInvalid,
     ProcessFailed,
     ReviewRefused,
-    ScriptRefused,
     TraceNotFound,
 )
 from shaffof.automation.models import ACTIVE_STATUSES_SQL, AutomationModel, AutomationRun, ReviewResult, RunStatus
@@ -50,7 +49,7 @@ from shaffof.cases.service import CONTEST_CITATION, CONTEST_WINDOW, Cases
 from shaffof.catalog.models import Service
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
-from shaffof.errors import FieldError
+from shaffof.errors import DomainError, FieldError
 from shaffof.identity.actor import Actor
 from shaffof.legal import Citation
 
@@ -152,7 +151,7 @@ class Automation:
                 return automation_run.status
             try:
                 self._step(session, automation_run, case)
-            except (ProcessFailed, DecisionInputInvalid, ScriptRefused) as failure:
+            except DomainError as failure:  # a bad input, script or model, or a registry that refused
                 error = failure.detail
             else:
                 uow.commit()
