@@ -101,23 +101,30 @@ class DecisionTable:
                 found |= item.allowed.names()
         return found
 
-    def overlaps(self, parameters: Mapping[str, feel.Value]) -> list[tuple[Rule, Rule]]:
-        """Pairs of rules that some input would match together (UNIQUE forbids any)."""
-        domains = [[feel.domain(c, parameters) for c in rule.conditions] for rule in self.rules]
+    def overlaps(
+        self, parameters: Mapping[str, feel.Value], out_of_force: frozenset[str] = frozenset()
+    ) -> list[tuple[Rule, Rule]]:
+        """Pairs of rules in force that some input would match together (UNIQUE forbids any)."""
+        rules = [r for r in self.rules if r.id not in out_of_force]
+        domains = [[feel.domain(c, parameters) for c in rule.conditions] for rule in rules]
         pairs = []
-        for i, first in enumerate(self.rules):
-            for j in range(i + 1, len(self.rules)):
+        for i, first in enumerate(rules):
+            for j in range(i + 1, len(rules)):
                 if all(a.meets(b) for a, b in zip(domains[i], domains[j], strict=True)):
-                    pairs.append((first, self.rules[j]))
+                    pairs.append((first, rules[j]))
         return pairs
 
-    def evaluate(self, data: Mapping[str, Any], parameters: Mapping[str, feel.Value]) -> Evaluation:
-        """Match the rules against ``data``; raises :class:`DecisionInputInvalid` for a bad input."""
+    def evaluate(
+        self, data: Mapping[str, Any], parameters: Mapping[str, feel.Value], out_of_force: frozenset[str] = frozenset()
+    ) -> Evaluation:
+        """Match the rules in force against ``data``; raises :class:`DecisionInputInvalid` for a bad input."""
         values: list[feel.Value] = []
         for item in self.inputs:
             values.append(_checked(item, data, parameters, self.decision_id))
         matched: list[Match] = []
         for rule in self.rules:
+            if rule.id in out_of_force:
+                continue
             if all(feel.matches(c, v, parameters) for c, v in zip(rule.conditions, values, strict=True)):
                 outputs = {
                     o.name: feel.to_json(feel.resolve(v, parameters))

@@ -34,6 +34,17 @@ class LawEntry(BaseModel):
     url: str | None = None
 
 
+class RulePeriod(BaseModel):
+    """When a rule is in force (a rule added or repealed by an amendment); rules not listed always are."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    valid_from: dt.date = Field(alias="from")
+    valid_until: dt.date | None = Field(default=None, alias="until", description="inclusive")
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
+
+
 class AutomationConfig(BaseModel):
     """The contents of ``automation.yaml``."""
 
@@ -49,6 +60,19 @@ class AutomationConfig(BaseModel):
     )
     laws: dict[str, LawEntry] = Field(min_length=1, description="the laws the citations name, by code")
     parameters: dict[str, Parameter] = Field(default_factory=dict)
+    rules: dict[str, RulePeriod] = Field(default_factory=dict, description="validity periods of rules, by rule id")
+
+    def out_of_force(self, on: dt.date) -> frozenset[str]:
+        return frozenset(rule for rule, period in self.rules.items() if not period.in_force(on))
+
+    def change_dates(self) -> list[dt.date]:
+        """Every date on which a parameter or a rule comes into or goes out of force."""
+        dates = set(versions(self.parameters))
+        for period in self.rules.values():
+            dates.add(period.valid_from)
+            if period.valid_until is not None:
+                dates.add(period.valid_until + dt.timedelta(days=1))
+        return sorted(dates)
 
 
 class TestExpectation(BaseModel):
@@ -176,6 +200,13 @@ def build(files: Mapping[str, str], folder: Path) -> tuple[AutomationPackage | N
             problems += [Problem(folder / name, p.element, p.message) for p in _table_problems(table, config)]
             tables[table.decision_id] = table
 
+    known_rules = {rule.id for table in tables.values() for rule in table.rules}
+    for rule_id in config.rules:
+        if known_rules and rule_id not in known_rules:
+            problems.append(
+                Problem(folder / CONFIG_FILE, f"rules/{rule_id}", "no rule of the decision tables has this id")
+            )
+
     process_text = text_of(config.process)
     process = None
     if process_text is not None:
@@ -208,14 +239,14 @@ def _table_problems(table: dmn.DecisionTable, config: AutomationConfig) -> list[
         return problems
     if table.hit_policy != "UNIQUE":
         return problems
-    dates = versions(config.parameters) or [dt.date.today()]
+    dates = config.change_dates() or [dt.date.today()]
     reported: set[tuple[str, str]] = set()
     for day in dates:
         values = feel_values(in_force(config.parameters, day))
         if not table.names() <= set(values):
             continue  # not every parameter is in force that day: no case can be decided by the table then
         try:
-            pairs = table.overlaps(values)
+            pairs = table.overlaps(values, config.out_of_force(day))
         except feel.FeelError as error:
             problems.append(dmn.Problem(table.decision_id, f"with the parameters in force on {day}: {error}"))
             continue

@@ -134,7 +134,8 @@ def _advance(
             )
         else:
             table = package.tables[binding.target]
-            evaluation = table.evaluate(task.data, package.parameters_on(decisive_date))
+            out_of_force = package.config.out_of_force(decisive_date)
+            evaluation = table.evaluate(task.data, package.parameters_on(decisive_date), out_of_force)
             result = evaluation.result
             if binding.result_variable:
                 task.data[binding.result_variable] = result
@@ -146,6 +147,7 @@ def _advance(
                     "name": task.task_spec.bpmn_name,
                     "type": "decision",
                     **evaluation.trace(),
+                    "rules_not_in_force": sorted(out_of_force),
                 }
             )
         task.run()

@@ -169,3 +169,63 @@ def test_the_sandbox_runs_arithmetic_without_builtins() -> None:
     environment.execute("c = max(a, b) // b\nd = round(a / b)", context)
     assert context["c"] == 3 and context["d"] == 4
     assert environment.evaluate("c > 2 and d in [3, 4]", context) is True
+
+
+def _with_rule_periods(tmp_path: Path, periods: str) -> Path:
+    folder = _copy(tmp_path)
+    config = folder / "automation.yaml"
+    config.write_text(config.read_text() + "rules:\n" + periods)
+    return folder
+
+
+def test_a_repealed_rule_no_longer_decides_cases_of_later_dates(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from shaffof.automation.package import TestCase, TestExpectation
+    from shaffof.automation.testing import run_case
+
+    folder = _with_rule_periods(
+        tmp_path, "  Rule_small_family_disabled:\n    from: 2025-01-01\n    until: 2026-05-31\n"
+    )
+    package, problems = packages.load(folder)
+    assert problems == [] and package is not None
+    form = yaml.safe_load((DEMO / "service.yaml").read_text())["form"]
+    case = TestCase(
+        name="a couple with a disabled member",
+        date=dt.date(2026, 3, 1),
+        form={"household_size": 2, "unofficial_income_uzs": 900_000, "has_disabled_member": True},
+        registries={"population.person": {"applicant_age": 29, "applicant_sex": "F"}},
+        expect=TestExpectation(outcome="approved", citations=["DEMO-NAFAQA Art. 4(2)"]),
+    )
+    assert run_case(package, case, form).passed
+    later = run_case(package, case.model_copy(update={"date": dt.date(2026, 7, 1)}), form)
+    assert not later.passed and "no decision rule matched" in later.detail
+
+
+def test_overlaps_count_only_among_rules_in_force_on_the_same_day(tmp_path: Path) -> None:
+    periods = (
+        "  Rule_small_family:\n    from: 2025-01-01\n    until: 2025-12-31\n"
+        "  Rule_low_income_family:\n    from: 2026-01-01\n"
+    )
+    folder = _with_rule_periods(tmp_path, periods)
+    _edit(
+        folder / "decision.dmn",
+        '<text>&lt; 3</text>\n        </inputEntry>\n        <inputEntry id="Rule_small_family_in3">',
+        '<text>&lt;= 3</text>\n        </inputEntry>\n        <inputEntry id="Rule_small_family_in3">',
+    )
+    assert packages.load(folder)[1] == []  # never both in force
+    overlapping = _with_rule_periods(tmp_path / "b", "  Rule_small_family:\n    from: 2025-01-01\n")
+    _edit(
+        overlapping / "decision.dmn",
+        '<text>&lt; 3</text>\n        </inputEntry>\n        <inputEntry id="Rule_small_family_in3">',
+        '<text>&lt;= 3</text>\n        </inputEntry>\n        <inputEntry id="Rule_small_family_in3">',
+    )
+    assert any("overlap" in p.message for p in packages.load(overlapping)[1])
+
+
+def test_a_period_for_an_unknown_rule_is_refused(tmp_path: Path) -> None:
+    folder = _with_rule_periods(tmp_path, "  Rule_gone:\n    from: 2025-01-01\n")
+    _, problems = packages.load(folder)
+    assert [(p.path, p.message) for p in problems] == [
+        ("rules/Rule_gone", "no rule of the decision tables has this id")
+    ]
