@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from shaffof.archive.blobstore import BlobStore
 from shaffof.archive.retention import load_schedule
 from shaffof.archive.service import Archive
+from shaffof.automation.registries import PopulationRegistry
+from shaffof.automation.schemas import AdvanceReport
+from shaffof.automation.service import Automation
 from shaffof.cases.service import Cases, SlaReport
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -56,6 +59,7 @@ class Platform:
     privacy: Privacy
     mediator: Mediator
     rights: SubjectRights
+    automation: Automation
 
     def decision_documents(self, signer: Callable[[Session], PlatformKey] | None = None) -> DecisionDocuments:
         """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
@@ -115,6 +119,10 @@ class Platform:
             return 0
         except PkiNotInitialised:  # the TSA seals the batches: they wait for `shaffof init`
             return 0
+
+    def advance_automation(self) -> AdvanceReport:
+        """Run the queued service processes (automated decisions) as far as they go (the worker runs it)."""
+        return self.automation.advance()
 
     def monitor_sla(self) -> SlaReport:
         """One pass of the SLA monitor, escalating to heads of bodies through notifications."""
@@ -176,6 +184,8 @@ class Platform:
             db, registries, pki, cases, clock_skew=dt.timedelta(seconds=settings.mediator_clock_skew_seconds)
         )
         privacy.withdrawal_handlers.append(mediator.destroy_consented_content)  # ZRU-547 Art. 17
+        automation = Automation(db, cases, gateway=PopulationRegistry(), timezone=settings.timezone)
+        cases.add_event_handler(automation.on_case_event)  # queues a registered case's process, same transaction
         return cls(
             settings=settings,
             db=db,
@@ -198,4 +208,5 @@ class Platform:
             privacy=privacy,
             mediator=mediator,
             rights=SubjectRights(privacy, mediator, cases),
+            automation=automation,
         )

@@ -253,11 +253,22 @@ def app_routes(client: TestClient) -> set[tuple[str, str]]:
     return found
 
 
+# Routes that return a person's data to others only for cases this scene cannot make (an automated decision);
+# their access records are asserted in the named test.
+OTHERS_TESTED_ELSEWHERE: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/cases/{registration_number}/trace"): "test_automation.py::test_an_automated_refusal_is_…",
+    ("GET", "/cases/{registration_number}/trace"): "test_automation.py::test_an_automated_refusal_is_…",
+    ("POST", "/api/v1/officer/cases/{registration_number}/review"): "automation.service.review records the read",
+}
+
+
 def test_every_route_is_classified(client: TestClient) -> None:
     routes = app_routes(client)
-    unclassified = routes - set(NOT_OTHERS) - set(OTHERS)
+    unclassified = routes - set(NOT_OTHERS) - set(OTHERS) - set(OTHERS_TESTED_ELSEWHERE)
     assert not unclassified, f"classify these routes for the data tracker: {sorted(unclassified)}"
-    assert not (set(NOT_OTHERS) | set(OTHERS)) - routes, "classified routes that no longer exist"
+    assert not (set(NOT_OTHERS) | set(OTHERS) | set(OTHERS_TESTED_ELSEWHERE)) - routes, (
+        "classified routes that are gone"
+    )
     assert not set(NOT_OTHERS) & set(OTHERS)
 
 

@@ -60,6 +60,9 @@ class EventKind(StrEnum):
     sla_changed = "sla_changed"  # on_track / at_risk / overdue / long_overdue (deadlines/sla.py)
     escalated = "escalated"  # overdue: to the head of the body; long overdue: to the higher body
     decision_issued = "decision_issued"  # the sealed decision document (PAdES) was archived
+    process_handed_over = "process_handed_over"  # the automated process handed the case to an officer
+    automation_parked = "automation_parked"  # a process step failed: an officer takes over, with the error
+    decision_reviewed = "decision_reviewed"  # a human reviewed an automated decision: confirmed or replaced
 
 
 class CaseRelation(StrEnum):

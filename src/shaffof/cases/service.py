@@ -667,6 +667,12 @@ class Cases:
         """Subscribe another domain to reads of cases (the data tracker)."""
         self._read_handlers.append(handler)
 
+    def record_read(
+        self, actor: Actor, case: Case, categories: tuple[str, ...], session: Session | None = None
+    ) -> None:
+        """For other domains that show a case's personal data (the automation trace): as ``_record_read``."""
+        self._record_read(actor, case, categories, session)
+
     def _record_read(
         self, actor: Actor, case: Case, categories: tuple[str, ...], session: Session | None = None
     ) -> None:
@@ -1082,6 +1088,31 @@ class Cases:
 
         return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
 
+    def decide_automatically(
+        self, session: Session, case: Case, outcome: Outcome, reason: str, data: dict[str, Any]
+    ) -> None:
+        """The service's automated process decided (the automation domain calls this inside its unit of work):
+        the same transitions, events and end of deadlines as an officer's decision, with no officer — the
+        worker then seals the document with the body's e-seal (docs/decisions/0004)."""
+        now = self.clock()
+        self._apply(session, case, Action.take, None, now, "taken by the service's automated process")
+        self._apply(session, case, Action.decide, None, now, reason, {"outcome": outcome.value, **data})
+        self._due.end(session, case, now)
+        case.outcome, case.outcome_reason = outcome, reason
+        case.decided_at, case.decided_by_account_id = now, None
+
+    def record(
+        self,
+        session: Session,
+        case: Case,
+        kind: EventKind,
+        reason: str,
+        data: dict[str, Any],
+        actor_account_id: int | None = None,
+    ) -> CaseEvent:
+        """Append another domain's fact about the case as an event that leaves its state as it is."""
+        return self._append(session, case, kind, case.state, case.state, actor_account_id, self.clock(), reason, data)
+
     def _sign_decision(
         self,
         actor: Actor,
@@ -1427,6 +1458,9 @@ class Cases:
         service = session.get(Service, case.service_id)
         assert service is not None
         citations = [Citation.model_validate(c) for c in service.legal_basis]
+        # An automated decision names the norms of the rules that fired (automation/runner.py).
+        decided = _decided_event_data(session, case)
+        citations += [Citation.model_validate(c) for c in (decided or {}).get("citations", [])]
         if outcome is Outcome.left_unconsidered:
             citations.append(LEFT_UNCONSIDERED_CITATION)
         return tuple(citations)
@@ -1447,9 +1481,27 @@ class Cases:
             decided_at=case.decided_at or case.received_at,
             outcome=case.outcome.value if case.outcome else "",
             reasons=case.outcome_reason or "",
-            officer=officer.display_name if officer else "",
+            officer=officer.display_name if officer else _automated_by(_decided_event_data(session, case)),
             citations=self._decision_citations(session, case, case.outcome) if case.outcome else (),
         )
+
+
+def _decided_event_data(session: Session, case: Case) -> dict[str, Any] | None:
+    """The data of the case's latest ``decided`` event (None before a decision)."""
+    data: dict[str, Any] | None = session.scalar(
+        sa.select(CaseEvent.data)
+        .where(CaseEvent.agency_id == case.agency_id, CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.decided)
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    )
+    return data
+
+
+def _automated_by(decided: dict[str, Any] | None) -> str:
+    """Who answers for a decision no officer made: the rules, by version (automation/service.py)."""
+    if not decided or decided.get("automated") is not True:
+        return ""
+    return f"avtomatik qaror, qoidalar versiyasi {str(decided.get('model_digest', ''))[:12]}"
 
 
 def _form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:

@@ -1,4 +1,5 @@
-"""Service packages: ``services/<code>/service.yaml`` (plus, later, process.bpmn and DMN tables).
+"""Service packages: ``services/<code>/service.yaml``, and for automated decisions ``automation.yaml`` with
+``process.bpmn`` and DMN tables (read by :mod:`shaffof.automation.package`).
 
 ``load_packages`` reads a directory and reports *every* problem it finds, each with the file and the
 path inside it, so an author can fix a package in one pass (``shaffof services validate``).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shaffof.automation import package as automation_package
+from shaffof.automation.package import AutomationPackage
 from shaffof.canonical_json import canonicalize
 from shaffof.catalog.models import AssuranceLevel, ServiceKind
 from shaffof.deadlines.calendar import WorkingWeek
@@ -179,6 +182,7 @@ class Catalogue:
     agencies: list[AgencyEntry]
     services: list[ServicePackage]
     problems: list[PackageProblem]
+    automation: dict[str, AutomationPackage] = field(default_factory=dict)  # by service code
 
     @property
     def ok(self) -> bool:
@@ -227,6 +231,7 @@ def load_packages(directory: Path) -> Catalogue:
             problems.append(PackageProblem(agency_file, f"agencies/{index}/parent", f"unknown agency {agency.parent}"))
 
     seen: dict[str, Path] = {}
+    catalogue_automation: dict[str, AutomationPackage] = {}
     for file in sorted(directory.glob("*/service.yaml")):
         raw = _read_yaml(file, problems)
         if raw is None:
@@ -255,6 +260,10 @@ def load_packages(directory: Path) -> Catalogue:
             if document_codes.count(code) > 1:
                 problems.append(PackageProblem(file, f"required_documents/{i}/code", "duplicate code"))
         services.append(package)
+        automation, automation_problems = automation_package.load(file.parent)
+        problems.extend(PackageProblem(p.file, p.path, p.message) for p in automation_problems)
+        if automation is not None:
+            catalogue_automation[package.code] = automation
     if not services and not problems:
         problems.append(PackageProblem(directory, "(dir)", "no */service.yaml found"))
-    return Catalogue(agencies, services, problems)
+    return Catalogue(agencies, services, problems, catalogue_automation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shaffof.automation.models import AutomationModel
 from shaffof.catalog.errors import AgencyNotFound, CatalogueInvalid, ServiceNotFound
 from shaffof.catalog.models import Agency, Service
 from shaffof.catalog.package import Catalogue, ServicePackage, load_packages
@@ -62,6 +64,9 @@ def import_packages(uow: UnitOfWork, directory: Path) -> ImportReport:
     for package in catalogue.services:
         current = session.scalar(sa.select(Service).where(Service.code == package.code, Service.is_current))
         content_hash = package.content_hash()
+        automation = catalogue.automation.get(package.code)
+        if automation is not None:  # a changed process or table is a new version of the service
+            content_hash = hashlib.sha256(f"{content_hash}:{automation.digest}".encode()).hexdigest()
         if current is not None and current.content_hash == content_hash:
             report.services_unchanged.append(package.code)
             continue
@@ -73,7 +78,11 @@ def import_packages(uow: UnitOfWork, directory: Path) -> ImportReport:
             report.services_new_version.append(f"{package.code} v{version}")
         else:
             report.services_created.append(package.code)
-        session.add(_service_row(package, by_code[package.agency].id, version, content_hash))
+        row = _service_row(package, by_code[package.agency].id, version, content_hash)
+        session.add(row)
+        if automation is not None:
+            session.flush()
+            session.add(AutomationModel(service_id=row.id, digest=automation.digest, files=automation.files))
     session.flush()
     uow.commit()
     return report

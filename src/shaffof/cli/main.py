@@ -185,6 +185,7 @@ def worker(
     try:
         if once:
             console.print(f"SLA monitor: {_sla_summary(platform.monitor_sla())}.")
+            console.print(f"Automated processes: {platform.advance_automation().by_status or 'none due'}.")
             console.print(f"Decision documents issued: {platform.issue_decisions()}.")
             console.print(f"Mediator message-log entries sealed: {platform.seal_message_log()}.")
             for channel in outbox.not_ready():
@@ -209,7 +210,17 @@ def worker(
                 if stop.wait(settings.sla_interval_seconds):
                     return
 
+        def automate() -> None:  # automated decisions: queued processes run within a poll interval
+            while True:
+                try:
+                    platform.advance_automation()
+                except Exception:
+                    log.exception("automated processes pass failed")
+                if stop.wait(settings.worker_poll_seconds):
+                    return
+
         threading.Thread(target=monitor, name="sla-monitor", daemon=True).start()
+        threading.Thread(target=automate, name="automation", daemon=True).start()
         console.print(f"Worker {outbox.worker_id} delivering notifications and monitoring deadlines; Ctrl+C stops it.")
         outbox.run(stop, poll_seconds=settings.worker_poll_seconds)
     finally:
@@ -617,6 +628,12 @@ def calendar_add(
         f"{result.recomputed_deadlines} deadline(s) of open cases moved."
     )
 
+
+# --------------------------------------------------------------------------- automated decisions
+from shaffof.automation import cli as automation_cli  # noqa: E402
+
+app.add_typer(automation_cli.app, name="automation")
+services_app.command("test")(automation_cli.services_test)
 
 # --------------------------------------------------------------------------- PKI and signature verification
 # The commands live with their domain (pki/cli.py); it imports its dependencies lazily, like this module.

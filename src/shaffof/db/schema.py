@@ -8,6 +8,7 @@ import sqlalchemy as sa
 def metadata() -> sa.MetaData:
     # Imported for their side effect: each module adds its tables to Base.metadata.
     from shaffof.archive import models as _archive  # noqa: F401
+    from shaffof.automation import models as _automation  # noqa: F401
     from shaffof.cases import models as _cases  # noqa: F401
     from shaffof.catalog import models as _catalog  # noqa: F401
     from shaffof.db.base import Base

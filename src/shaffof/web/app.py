@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from shaffof import __version__
+from shaffof.automation import pages as automation_pages
+from shaffof.automation import views as automation_views
 from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.ledger.sequencer import SequencerThread
@@ -89,7 +91,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         ledger.router,
         archive.router,
     )
-    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router):
+    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router, automation_views.router):
         app.include_router(router, prefix="/api/v1")
     for router in (mediator_views.router, privacy_views.router):
         app.include_router(router, prefix="/api/v1")
@@ -104,5 +106,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(verify_views.router)
     app.include_router(transparency_views.router)
     app.include_router(privacy_pages.router)
+    app.include_router(automation_pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app
