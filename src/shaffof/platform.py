@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shaffof.archive.blobstore import BlobStore
+from shaffof.cases.ratings import Ratings
 from shaffof.cases.service import Cases, SlaReport
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -19,6 +20,8 @@ from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
 from shaffof.notify.service import Notifications, notify_heads
 from shaffof.pki.service import Pki, PkiSubmissionSignatures
+from shaffof.reports.rollup import Rollups
+from shaffof.reports.service import Statistics
 
 
 @dataclass
@@ -34,6 +37,9 @@ class Platform:
     live: LiveUpdates
     ledger: Ledger
     pki: Pki
+    ratings: Ratings
+    rollups: Rollups
+    statistics: Statistics
 
     def issue_decisions(self, limit: int = 50) -> int:
         """Render and seal the decision PDFs of decided cases that have none yet (the worker runs it)."""
@@ -70,6 +76,10 @@ class Platform:
         log_key = LogKeySource(settings.ledger_key_file, settings.data_dir, production=settings.is_production)
         ledger = Ledger(db, keys=log_key, origin=settings.ledger_origin, cases=cases)
         cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
+        rollups = Rollups(timezone=settings.timezone)
+        cases.add_event_handler(rollups.on_case_event)  # the statistics, in the same transaction
+        ratings = Ratings(db, clock=lambda: cases.clock())  # the cases' clock: one notion of now
+        ratings.on_rated(rollups.on_rating)
         return cls(
             settings=settings,
             db=db,
@@ -87,4 +97,9 @@ class Platform:
             live=live,
             ledger=ledger,
             pki=pki,
+            ratings=ratings,
+            rollups=rollups,
+            statistics=Statistics(
+                db, timezone=settings.timezone, small_number=settings.stats_small_number, clock=lambda: cases.clock()
+            ),
         )
