@@ -48,6 +48,14 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """What the public dashboard shows: the agencies compared (with the total) and the monthly trend."""
+
+    by_agency: StatisticsReport
+    by_month: StatisticsReport
+
+
+@dataclass(frozen=True)
 class _Resolved:
     applied: AppliedFilters
     agency_id: int | None
@@ -111,6 +119,12 @@ class Statistics:
             rows=rows,
         )
 
+    def dashboard(self, filters: Filters, *, language: str = "en") -> Dashboard:
+        return Dashboard(
+            by_agency=self.report(filters, GroupBy.agency, language=language),
+            by_month=self.report(filters, GroupBy.month, language=language),
+        )
+
     # ------------------------------------------------------------------ filters
 
     def current_month(self) -> str:
@@ -128,7 +142,7 @@ class Statistics:
             raise PeriodInvalid("The period is not valid; nothing was counted.", errors=errors)
         if to_month > now_month:
             errors.append(FieldError("to", f"{to_month} is in the future; the latest month is {now_month}"))
-        if from_month > now_month:
+        if filters.from_month is not None and from_month > now_month:
             errors.append(FieldError("from", f"{from_month} is in the future; the latest month is {now_month}"))
         if from_month > to_month:
             errors.append(FieldError("from", f"{from_month} is after {to_month}; the period must run forwards"))

@@ -19,9 +19,11 @@ from shaffof.notify import views as notify_views
 from shaffof.observability import get_logger
 from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
+from shaffof.reports import views as statistics_views
 from shaffof.web import problems
-from shaffof.web.api import admin, auth, cases, catalog, deadlines, health, ledger, officer
+from shaffof.web.api import admin, auth, cases, catalog, deadlines, health, ledger, officer, ratings
 from shaffof.web.ui import deadlines as deadline_views
+from shaffof.web.ui import statistics as statistics_pages
 from shaffof.web.ui import verify as verify_views
 from shaffof.web.ui import views
 
@@ -79,10 +81,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.include_router(router, prefix="/api/v1")
     for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(statistics_views.router, prefix="/api/v1")  # statistics, open data, dictionary
+    app.include_router(ratings.router, prefix="/api/v1")
     app.include_router(pki_views.public_router)  # /pki/ca.pem, crl.der, ocsp, tsa: fixed paths for RFC clients
     app.include_router(health.router)
     app.include_router(views.router)
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
+    app.include_router(statistics_pages.router)  # /statistics, /statistics/egdi
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app
