@@ -17,6 +17,7 @@ from shaffof.ledger.sequencer import SequencerThread
 from shaffof.live import views as live_views
 from shaffof.notify import views as notify_views
 from shaffof.observability import get_logger
+from shaffof.open311 import views as open311_views
 from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
 from shaffof.reports import views as statistics_views
@@ -89,5 +90,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
     app.include_router(statistics_pages.router)  # /statistics, /statistics/egdi
+    app.include_router(open311_views.router)  # /open311/v2: GeoReport v2 for appeals about local issues
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app
