@@ -126,3 +126,19 @@ def test_the_dashboard_page_shows_a_bad_filter_next_to_its_field(client: TestCli
     page = client.get("/statistics", params={"lang": "en", "to": "2999-12"})
     assert page.status_code == 422
     assert 'href="#to"' in page.text and 'aria-invalid="true" aria-describedby="to-error"' in page.text
+
+
+def test_the_egdi_page_shows_where_a_country_stands_with_sources(client: TestClient, world: World) -> None:
+    page = client.get("/statistics/egdi", params={"lang": "en", "edition": "2016", "country": "UZB"})
+    assert page.status_code == 200
+    html = page.text
+    assert "Component that moves the score most: TII" in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in html
+    assert 'href="http://www.ut.uz/en/it/uzbekistan_joins_the_countries' in html  # each value with its source
+    assert "0.5434" in html
+    # The catalogue's self-assessment: the shipped services all cite their legal basis.
+    assert "cites the legal norms it rests on</th><td>17 / 17</td><td>100.0 %" in html
+    page_2024 = client.get("/statistics/egdi", params={"lang": "uz", "country": "UZB"}).text
+    assert "0.7999" in page_2024 and "manbasi topilmadi" in page_2024
+    unknown = client.get("/statistics/egdi", params={"edition": "1999", "lang": "en"})
+    assert unknown.status_code == 422 and 'href="#edition"' in unknown.text

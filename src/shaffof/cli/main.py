@@ -626,6 +626,7 @@ app.command("verify")(pki_cli.verify)
 from shaffof.reports import cli as reports_cli  # noqa: E402
 
 app.add_typer(reports_cli.app, name="stats")
+app.command("egdi")(reports_cli.egdi)
 
 
 def main() -> None:  # pragma: no cover - console entry

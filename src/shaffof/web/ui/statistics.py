@@ -273,3 +273,144 @@ def _charts(dashboard: Dashboard, t: dict[str, str], small_number: int) -> dict[
 
 def _query(chosen: dict[str, str | None], language: str) -> str:
     return urlencode({**{k: v for k, v in chosen.items() if v}, "lang": language})
+
+
+EGDI_TEXTS: dict[str, dict[str, str]] = {
+    "uz": {
+        "title": "BMT elektron hukumat rivojlanish indeksi (EGDI)",
+        "intro": "EGDI = (OSI + TII + HCI) / 3. Har bir qiymat manbasi bilan; manbasi topilmagan qiymatlar bo'sh.",
+        "edition": "Nashr yili",
+        "country": "Mamlakat",
+        "show": "Ko'rsatish",
+        "chart": "EGDI bo'yicha mamlakatlar",
+        "chart_desc": "E'lon qilingan EGDI qiymatlari, kamayish tartibida.",
+        "rank": "O'rin",
+        "computed": "(OSI+TII+HCI)/3",
+        "group": "Guruh",
+        "sources": "Manbalar",
+        "standing": "Mamlakat qayerda turibdi",
+        "moves": "Ballni eng ko'p oshiradigan komponent",
+        "no_components": "Bu nashr uchun komponentlar manbasi topilmadi.",
+        "gain": "Eng yaxshi darajaga yetsa EGDI ga qo'shiladi",
+        "self": "Ushbu tizim katalogining o'z-o'zini baholashi (OSI uslubida)",
+        "feature": "Xususiyat",
+        "share": "Ulush",
+        "services": "Xizmatlar",
+        "method": "Uslub",
+        "skip": "Asosiy mazmunga o'tish",
+        "language": "Til",
+        "home": "Bosh sahifa",
+        "back": "Statistika",
+    },
+    "ru": {
+        "title": "Индекс развития электронного правительства ООН (EGDI)",
+        "intro": "EGDI = (OSI + TII + HCI) / 3. Каждое значение — с источником; не найденные в источниках пусты.",
+        "edition": "Год издания",
+        "country": "Страна",
+        "show": "Показать",
+        "chart": "Страны по EGDI",
+        "chart_desc": "Опубликованные значения EGDI по убыванию.",
+        "rank": "Место",
+        "computed": "(OSI+TII+HCI)/3",
+        "group": "Группа",
+        "sources": "Источники",
+        "standing": "Где стоит страна",
+        "moves": "Компонент, сильнее всего двигающий индекс",
+        "no_components": "Источник компонентов для этого издания не найден.",
+        "gain": "Прибавка к EGDI при достижении лучшего значения",
+        "self": "Самооценка каталога этой системы (по образцу OSI)",
+        "feature": "Признак",
+        "share": "Доля",
+        "services": "Услуги",
+        "method": "Метод",
+        "skip": "Перейти к основному содержанию",
+        "language": "Язык",
+        "home": "Главная",
+        "back": "Статистика",
+    },
+    "en": {
+        "title": "UN E-Government Development Index (EGDI)",
+        "intro": "EGDI = (OSI + TII + HCI) / 3. Every value with its source; values no source gave are left empty.",
+        "edition": "Edition",
+        "country": "Country",
+        "show": "Show",
+        "chart": "Countries by EGDI",
+        "chart_desc": "Published EGDI values, highest first.",
+        "rank": "Rank",
+        "computed": "(OSI+TII+HCI)/3",
+        "group": "Group",
+        "sources": "Sources",
+        "standing": "Where the country stands",
+        "moves": "Component that moves the score most",
+        "no_components": "No source for the components of this edition was found.",
+        "gain": "Added to EGDI by reaching the best",
+        "self": "Self-assessment of this deployment's catalogue (OSI-style)",
+        "feature": "Feature",
+        "share": "Share",
+        "services": "Services",
+        "method": "Method",
+        "skip": "Skip to main content",
+        "language": "Language",
+        "home": "Home",
+        "back": "Statistics",
+    },
+}
+
+
+@router.get("/statistics/egdi", response_class=HTMLResponse)
+def egdi_page(
+    request: Request,
+    platform: PlatformDep,
+    lang: str | None = Query(default=None, max_length=5),
+    edition: str = Query(default="2024", max_length=8),
+    country: str | None = Query(default=None, max_length=8),
+) -> HTMLResponse:
+    from shaffof.reports import egdi as un
+    from shaffof.reports.selfassessment import assess
+
+    language = choose_language(request, lang)
+    t = EGDI_TEXTS[language]
+    method, editions = un.load()
+    errors: dict[str, str] = {}
+    chosen = editions.get(edition)
+    if chosen is None:
+        errors["edition"] = f"{edition}: {', '.join(sorted(editions))}"
+        chosen = editions["2024"]
+    rows = un.reproduce(chosen.year)
+    standing = None
+    if country and not errors:
+        try:
+            standing = un.standing(chosen.year, country)
+        except DomainError as error:
+            errors["country"] = error.detail
+    ranked = [r for r in rows if r["country"].egdi is not None]
+    chart = (
+        horizontal_bars(
+            t["chart"],
+            t["chart_desc"],
+            [
+                Bar(f"{r['country'].name} (#{r['country'].rank})", r["country"].egdi, f"{r['country'].egdi:.4f}")
+                for r in sorted(ranked, key=lambda r: -r["country"].egdi)
+            ],
+            maximum=1.0,
+        )
+        if ranked
+        else None
+    )
+    context = {
+        "t": t,
+        "lang": language,
+        "languages": LANGUAGES,
+        "method": method,
+        "editions": sorted(editions, reverse=True),
+        "edition": chosen.year,
+        "country": (country or "").upper(),
+        "rows": rows,
+        "chart": chart,
+        "standing": standing,
+        "errors": errors,
+        "features": assess(platform.db),
+        "percent": percent,
+        "group": un.group,
+    }
+    return templates.TemplateResponse(request, "egdi.html", context, status_code=422 if errors else 200)
