@@ -142,3 +142,35 @@ def test_the_egdi_page_shows_where_a_country_stands_with_sources(client: TestCli
     assert "0.7999" in page_2024 and "manbasi topilmadi" in page_2024
     unknown = client.get("/statistics/egdi", params={"edition": "1999", "lang": "en"})
     assert unknown.status_code == 422 and 'href="#edition"' in unknown.text
+
+
+def test_officers_see_their_agency_figures_down_to_the_cases(client: TestClient, world: World) -> None:
+    numbers = _file_and_decide(client, 2)
+    open_case = client.post("/api/v1/cases", json=BODY, headers=token(client, "alice")).json()["registration_number"]
+    officer = token(client, "yunushok.officer")
+    figures = client.get("/api/v1/officer/statistics", params={"group_by": "service"}, headers=officer)
+    assert figures.status_code == 200, figures.text
+    assert figures.json()["filters"]["agency"] == "YUNUSHOK"
+    assert figures.json()["total"]["received"] == 3 and figures.json()["total"]["decided"] == 2
+    decided = client.get("/api/v1/officer/statistics/cases", params={"measure": "decided"}, headers=officer).json()
+    assert decided["registration_numbers"] == sorted(numbers) and decided["truncated"] is False
+    received = client.get("/api/v1/officer/statistics/cases", params={"measure": "received"}, headers=officer).json()
+    assert received["registration_numbers"] == sorted([*numbers, open_case])
+    late = client.get("/api/v1/officer/statistics/cases", params={"measure": "decided_late"}, headers=officer).json()
+    assert late["registration_numbers"] == []
+
+    other = client.get(
+        "/api/v1/officer/statistics/cases",
+        params={"measure": "received", "agency": "YUNUSHOK"},
+        headers=token(client, "adliya.officer"),
+    )
+    assert other.status_code == 403
+    citizen = client.get("/api/v1/officer/statistics", headers=token(client, "alice"))
+    assert citizen.status_code == 403
+    auditor = client.get(
+        "/api/v1/officer/statistics/cases", params={"measure": "received"}, headers=token(client, "auditor")
+    )
+    assert len(auditor.json()["registration_numbers"]) == 3
+    assert client.get("/api/v1/officer/statistics/cases", params={"measure": "received"}).status_code == 401
+    public_with_measure = client.get("/api/v1/statistics", params={"measure": "received"})
+    assert public_with_measure.status_code == 422  # not a parameter of the public figures

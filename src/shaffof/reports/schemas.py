@@ -69,6 +69,24 @@ class StatisticsReport(BaseModel):
     dictionary_url: str = "/api/v1/statistics/dictionary"
 
 
+class Measure(StrEnum):
+    """The figures whose cases can be listed (officers, heads, auditors)."""
+
+    received = "received"
+    decided = "decided"
+    decided_late = "decided_late"
+    decided_automatically = "decided_automatically"
+    overdue_now = "overdue_now"
+    contested = "contested"
+
+
+class CaseList(BaseModel):
+    measure: Measure
+    filters: AppliedFilters
+    registration_numbers: list[str]
+    truncated: bool  # more cases than listed: narrow the filters
+
+
 class DictionaryEntry(BaseModel):
     name: str
     type: str

@@ -19,17 +19,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from shaffof.cases.lifecycle import OPEN_STATES
-from shaffof.cases.models import OPEN_STATES_SQL, Case
+from shaffof.cases.models import OPEN_STATES_SQL, Case, CaseRelation
 from shaffof.catalog.models import Agency, Service
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.errors import FieldError
+from shaffof.identity.actor import Actor
+from shaffof.reports import policy
 from shaffof.reports.errors import PeriodInvalid, UnknownFilter
 from shaffof.reports.models import COUNTERS, StatsMonthly, StatsProcessingDays
-from shaffof.reports.schemas import AppliedFilters, GroupBy, Measures, Row, StatisticsReport
+from shaffof.reports.schemas import AppliedFilters, CaseList, GroupBy, Measure, Measures, Row, StatisticsReport
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 DEFAULT_MONTHS = 12
@@ -123,6 +125,67 @@ class Statistics:
         return Dashboard(
             by_agency=self.report(filters, GroupBy.agency, language=language),
             by_month=self.report(filters, GroupBy.month, language=language),
+        )
+
+    def agency_report(
+        self, actor: Actor, filters: Filters, group_by: GroupBy, *, language: str = "en"
+    ) -> StatisticsReport:
+        """The officer's and head's dashboard: the same figures, for their own agency."""
+        with self._db.reading() as session:
+            requested = self._resolve(session, filters).agency_id
+        agency_id = policy.agency_for_case_lists(actor, requested)
+        if agency_id is not None and filters.agency is None:
+            with self._db.reading() as session:
+                code = session.scalar(sa.select(Agency.code).where(Agency.id == agency_id))
+            filters = Filters(filters.from_month, filters.to_month, code, filters.service, filters.region)
+        return self.report(filters, group_by, language=language)
+
+    def cases_behind(self, actor: Actor, measure: Measure, filters: Filters, *, limit: int = 500) -> CaseList:
+        """The cases a figure counts (for the agency's staff and auditors): the way down from a number to
+        the case files. Periods are months in local time, as in the rollups."""
+        with self._db.reading() as session:
+            resolved = self._resolve(session, filters)
+            agency_id = policy.agency_for_case_lists(actor, resolved.agency_id)
+            start = _month_start(resolved.applied.from_month, self._tz)
+            end = _month_start(_shift(resolved.applied.to_month, 1), self._tz)
+            statement = sa.select(Case.registration_number)
+            if measure is Measure.received:
+                statement = statement.where(Case.received_at >= start, Case.received_at < end)
+            elif measure in (Measure.decided, Measure.decided_late, Measure.decided_automatically):
+                statement = statement.where(Case.decided_at >= start, Case.decided_at < end)
+                if measure is Measure.decided_late:
+                    statement = statement.where(Case.due_at.is_not(None), Case.decided_at > Case.due_at)
+                if measure is Measure.decided_automatically:
+                    statement = statement.where(Case.decided_by_account_id.is_(None))
+            elif measure is Measure.overdue_now:
+                statement = statement.where(
+                    sa.text(OPEN_STATES_SQL), Case.state.in_(OPEN_STATES), Case.due_at < self.clock()
+                )
+            elif measure is Measure.contested:
+                review = aliased(Case)
+                statement = statement.where(
+                    sa.exists().where(
+                        review.parent_agency_id == Case.agency_id,
+                        review.parent_case_id == Case.id,
+                        review.relation == CaseRelation.review_of,
+                        review.received_at >= start,
+                        review.received_at < end,
+                    )
+                )
+            if agency_id is not None:
+                statement = statement.where(Case.agency_id == agency_id)
+            if resolved.service_ids is not None:
+                statement = statement.where(Case.service_id.in_(resolved.service_ids))
+            if resolved.applied.region is not None:
+                statement = statement.where(
+                    Case.agency_id.in_(sa.select(Agency.id).where(Agency.region == resolved.applied.region))
+                )
+            numbers = list(session.scalars(statement.order_by(Case.registration_number).limit(limit + 1)))
+        return CaseList(
+            measure=measure,
+            filters=resolved.applied,
+            registration_numbers=numbers[:limit],
+            truncated=len(numbers) > limit,
         )
 
     # ------------------------------------------------------------------ filters
@@ -309,6 +372,10 @@ def _shift(month: str, months: int) -> str:
     year, number = int(month[:4]), int(month[5:7])
     index = year * 12 + number - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_start(month: str, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=tz).astimezone(dt.UTC)
 
 
 def _months_between(first: str, last: str) -> int:

@@ -15,13 +15,14 @@ from shaffof.errors import FieldError
 from shaffof.reports import opendata
 from shaffof.reports.dictionary import DICTIONARY
 from shaffof.reports.errors import UnknownFilter
-from shaffof.reports.schemas import DictionaryEntry, GroupBy, StatisticsReport
+from shaffof.reports.schemas import CaseList, DictionaryEntry, GroupBy, Measure, StatisticsReport
 from shaffof.reports.service import Filters
-from shaffof.web.deps import PlatformDep
+from shaffof.web.deps import CurrentActor, PlatformDep
 
 router = APIRouter(tags=["statistics"])
 
 PARAMETERS = frozenset({"from", "to", "agency", "service", "region", "group_by", "lang"})
+CASE_LIST_PARAMETERS = frozenset({"from", "to", "agency", "service", "region", "measure", "limit"})
 
 
 def refuse_unknown_parameters(request: Request, allowed: frozenset[str] = PARAMETERS) -> None:
@@ -33,16 +34,24 @@ def refuse_unknown_parameters(request: Request, allowed: frozenset[str] = PARAME
         )
 
 
-def filters(
-    request: Request,
+def _period_and_filters(
     from_: Annotated[str | None, Query(alias="from", max_length=7, description="first month, YYYY-MM")] = None,
     to: Annotated[str | None, Query(max_length=7, description="last month, YYYY-MM (not in the future)")] = None,
     agency: Annotated[str | None, Query(max_length=16, description="agency code")] = None,
     service: Annotated[str | None, Query(max_length=64, description="service code")] = None,
     region: Annotated[str | None, Query(max_length=64, description="ISO 3166-2 region of the agencies")] = None,
 ) -> Filters:
-    refuse_unknown_parameters(request)
     return Filters(from_month=from_, to_month=to, agency=agency, service=service, region=region)
+
+
+def filters(request: Request, selected: Annotated[Filters, Depends(_period_and_filters)]) -> Filters:
+    refuse_unknown_parameters(request)
+    return selected
+
+
+def case_list_filters(request: Request, selected: Annotated[Filters, Depends(_period_and_filters)]) -> Filters:
+    refuse_unknown_parameters(request, CASE_LIST_PARAMETERS)
+    return selected
 
 
 FiltersDep = Annotated[Filters, Depends(filters)]
@@ -77,3 +86,27 @@ def statistics_csv(
 def dictionary() -> list[DictionaryEntry]:
     """What every published column means, its unit and where it comes from."""
     return list(DICTIONARY)
+
+
+@router.get("/officer/statistics", response_model=StatisticsReport)
+def agency_statistics(
+    actor: CurrentActor,
+    platform: PlatformDep,
+    selected: FiltersDep,
+    group_by: GroupByQuery = GroupBy.service,
+    lang: LangQuery = "en",
+) -> StatisticsReport:
+    """The officer's and head's dashboard: the figures of their own agency (auditors: any agency)."""
+    return platform.statistics.agency_report(actor, selected, group_by, language=lang)
+
+
+@router.get("/officer/statistics/cases", response_model=CaseList)
+def cases_behind(
+    actor: CurrentActor,
+    platform: PlatformDep,
+    selected: Annotated[Filters, Depends(case_list_filters)],
+    measure: Annotated[Measure, Query(description="the figure whose cases to list")],
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> CaseList:
+    """The registration numbers behind a figure, for the agency's staff (open each with GET /cases/{number})."""
+    return platform.statistics.cases_behind(actor, measure, selected, limit=limit)
