@@ -22,6 +22,7 @@ from shaffof.cases.errors import CaseNotFound, TransitionRefused
 from shaffof.cases.models import Case, CaseState
 from shaffof.db.base import Base, utcnow
 from shaffof.db.engine import Database
+from shaffof.db.uow import UnitOfWork
 from shaffof.errors import Conflict
 from shaffof.identity.actor import Actor
 
@@ -73,30 +74,36 @@ class Ratings:
         """Subscribe (the statistics); runs inside the rating's transaction."""
         self._subscribers.append(subscriber)
 
-    def rate(self, actor: Actor, registration_number: str, command: Rate) -> RatingPublic:
-        with self._db.uow() as uow:
-            session = uow.session
-            case = session.scalar(sa.select(Case).where(Case.registration_number == registration_number))
-            if case is None:
-                raise CaseNotFound(f"There is no case with the number {registration_number}.")
-            policy.ensure_is_applicant(actor, case)
-            if case.state not in (CaseState.decided, CaseState.closed):
-                raise TransitionRefused(
-                    f"Case {registration_number} has no answer yet; rate it once it is decided.",
-                    state=case.state.value,
-                    action="rate",
-                )
-            if session.get(CaseRating, (case.agency_id, case.id)) is not None:
-                raise AlreadyRated(f"You have already rated the answer to case {registration_number}.")
-            now = self.clock()
-            comment = (command.comment or "").strip() or None
-            session.add(
-                CaseRating(
-                    agency_id=case.agency_id, case_id=case.id, score=command.score, comment=comment, rated_at=now
-                )
+    def rate(
+        self, actor: Actor, registration_number: str, command: Rate, *, uow: UnitOfWork | None = None
+    ) -> RatingPublic:
+        """Rate the answer (joins the caller's unit of work when given one, as bulk loaders do)."""
+        if uow is not None:
+            return self._rate(uow.session, actor, registration_number, command)
+        with self._db.uow() as own:
+            rating = self._rate(own.session, actor, registration_number, command)
+            own.commit()
+        return rating
+
+    def _rate(self, session: Session, actor: Actor, registration_number: str, command: Rate) -> RatingPublic:
+        case = session.scalar(sa.select(Case).where(Case.registration_number == registration_number))
+        if case is None:
+            raise CaseNotFound(f"There is no case with the number {registration_number}.")
+        policy.ensure_is_applicant(actor, case)
+        if case.state not in (CaseState.decided, CaseState.closed):
+            raise TransitionRefused(
+                f"Case {registration_number} has no answer yet; rate it once it is decided.",
+                state=case.state.value,
+                action="rate",
             )
-            session.flush()
-            for subscriber in self._subscribers:
-                subscriber(session, case, command.score, now)
-            uow.commit()
+        if session.get(CaseRating, (case.agency_id, case.id)) is not None:
+            raise AlreadyRated(f"You have already rated the answer to case {registration_number}.")
+        now = self.clock()
+        comment = (command.comment or "").strip() or None
+        session.add(
+            CaseRating(agency_id=case.agency_id, case_id=case.id, score=command.score, comment=comment, rated_at=now)
+        )
+        session.flush()
+        for subscriber in self._subscribers:
+            subscriber(session, case, command.score, now)
         return RatingPublic(registration_number=registration_number, score=command.score, comment=comment, rated_at=now)
