@@ -3,7 +3,9 @@
 One row per (agency, service, month) holds counters only — sums, never personal data — so any filter of
 the public dashboard is a SUM over a few thousand rows instead of a scan of every case. Processing times
 are kept as a histogram of whole days per cell (``stats_processing_days``), from which medians and 90th
-percentiles are read exactly to the day. ``agency_id`` leads every key, as in the case tables.
+percentiles are read exactly to the day. The month leads the keys: every reading is a range of months. These
+tables hold no case data and stay small (agencies × services × months), so they need no distribution by
+agency; under Citus they would be reference tables.
 """
 
 from __future__ import annotations
@@ -37,11 +39,10 @@ class StatsMonthly(Base):
     """The counters of one agency's one service in one month (the month of each event, Tashkent time)."""
 
     __tablename__ = "stats_monthly"
-    __table_args__ = (sa.Index("ix_stats_monthly_month", "month"),)
 
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # YYYY-MM; leads: periods are ranges
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
-    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # YYYY-MM
     region: Mapped[str] = mapped_column(sa.String(64), default="")  # the agency's region when counted
     received: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     received_portal: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -65,8 +66,8 @@ class StatsProcessingDays(Base):
 
     __tablename__ = "stats_processing_days"
 
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
-    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     days: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     decisions: Mapped[int] = mapped_column(sa.BigInteger, default=0)

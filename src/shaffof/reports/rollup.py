@@ -134,13 +134,13 @@ class Rollups:
             )
             session.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["agency_id", "service_id", "month"],
+                    index_elements=["month", "agency_id", "service_id"],
                     set_={
                         name: getattr(StatsMonthly, name) + statement.excluded[name] for name in values if values[name]
                     },
                 )
                 if any(values.values())
-                else statement.on_conflict_do_nothing(index_elements=["agency_id", "service_id", "month"])
+                else statement.on_conflict_do_nothing(index_elements=["month", "agency_id", "service_id"])
             )
         for (agency_id, service_id, month, days), decisions in sorted(tally.days.items()):
             statement = insert(StatsProcessingDays).values(
@@ -148,7 +148,7 @@ class Rollups:
             )
             session.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["agency_id", "service_id", "month", "days"],
+                    index_elements=["month", "agency_id", "service_id", "days"],
                     set_={"decisions": StatsProcessingDays.decisions + statement.excluded.decisions},
                 )
             )

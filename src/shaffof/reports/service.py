@@ -83,10 +83,37 @@ class Statistics:
     def report(self, filters: Filters, group_by: GroupBy = GroupBy.total, *, language: str = "en") -> StatisticsReport:
         with self._db.reading() as session:
             resolved = self._resolve(session, filters)
-            groups = self._sums(session, resolved, group_by)
-            days = self._histograms(session, resolved, group_by)
-            overdue = self._overdue(session, resolved, group_by) if group_by is not GroupBy.month else {}
+            groups = _first_key(self._sums(session, resolved, (group_by,)))
+            days = _first_key(self._histograms(session, resolved, (group_by,)))
+            overdue = self._overdue(session, resolved, group_by) if group_by is not GroupBy.month else None
             labels = self._labels(session, group_by, language)
+        return self._assemble(resolved, group_by, groups, days, overdue, labels)
+
+    def dashboard(self, filters: Filters, *, language: str = "en") -> Dashboard:
+        """The page's figures in three queries: counters and processing days grouped by agency and month
+        together (folded both ways here), and the open cases past due by agency."""
+        with self._db.reading() as session:
+            resolved = self._resolve(session, filters)
+            both = (GroupBy.agency, GroupBy.month)
+            sums = self._sums(session, resolved, both)
+            days = self._histograms(session, resolved, both)
+            overdue = self._overdue(session, resolved, GroupBy.agency)
+            labels = self._labels(session, GroupBy.agency, language)
+        by_agency = self._assemble(
+            resolved, GroupBy.agency, _fold_counters(sums, 0), _fold_days(days, 0), overdue, labels
+        )
+        by_month = self._assemble(resolved, GroupBy.month, _fold_counters(sums, 1), _fold_days(days, 1), None, {})
+        return Dashboard(by_agency=by_agency, by_month=by_month)
+
+    def _assemble(
+        self,
+        resolved: _Resolved,
+        group_by: GroupBy,
+        groups: Mapping[str, Mapping[str, int]],
+        days: Mapping[str, Mapping[int, int]],
+        overdue: Mapping[str, int] | None,
+        labels: Mapping[str, str],
+    ) -> StatisticsReport:
         total_counters: dict[str, int] = defaultdict(int)
         total_days: dict[int, int] = defaultdict(int)
         for counters in groups.values():
@@ -95,36 +122,25 @@ class Statistics:
         for histogram in days.values():
             for day, decisions in histogram.items():
                 total_days[day] += decisions
-        total_overdue = sum(overdue.values()) if group_by is not GroupBy.month else None
-        if group_by is GroupBy.total:
-            total_overdue = overdue.get("total", 0)
+        # "Overdue now" is a figure of the present: none per past month.
         rows = [
             Row(
                 key=key,
                 label=labels.get(key, key),
-                measures=self._measures(groups.get(key, {}), days.get(key, {}), overdue.get(key, 0)),
+                measures=self._measures(
+                    groups.get(key, {}), days.get(key, {}), None if overdue is None else overdue.get(key, 0)
+                ),
             )
-            for key in sorted(set(groups) | set(overdue))
+            for key in sorted(set(groups) | set(overdue or {}))
             if group_by is not GroupBy.total
         ]
-        if group_by is GroupBy.month:
-            rows = [
-                row.model_copy(update={"measures": row.measures.model_copy(update={"overdue_now": None})})
-                for row in rows
-            ]
         return StatisticsReport(
             generated_at=self.clock(),
             filters=resolved.applied,
             group_by=group_by,
             small_number_threshold=self.small_number,
-            total=self._measures(total_counters, total_days, total_overdue),
+            total=self._measures(total_counters, total_days, None if overdue is None else sum(overdue.values())),
             rows=rows,
-        )
-
-    def dashboard(self, filters: Filters, *, language: str = "en") -> Dashboard:
-        return Dashboard(
-            by_agency=self.report(filters, GroupBy.agency, language=language),
-            by_month=self.report(filters, GroupBy.month, language=language),
         )
 
     def agency_report(
@@ -267,30 +283,51 @@ class Statistics:
             return table.month, []
         return sa.literal("total"), []
 
-    def _sums(self, session: Session, resolved: _Resolved, group_by: GroupBy) -> dict[str, dict[str, int]]:
+    def _grouping(self, group_bys: tuple[GroupBy, ...], table: Any) -> tuple[list[Any], list[Any]]:
+        keys: list[Any] = []
+        joins: list[Any] = []
+        for group_by in group_bys:
+            key, needed = self._group_column(group_by, table)
+            keys.append(key)
+            joins += [join for join in needed if join[0] not in [j[0] for j in joins]]
+        return keys, joins
+
+    def _sums(
+        self, session: Session, resolved: _Resolved, group_bys: tuple[GroupBy, ...]
+    ) -> dict[tuple[str, ...], dict[str, int]]:
         table = StatsMonthly
-        key, joins = self._group_column(group_by, table)
-        statement = sa.select(key.label("key"), *(sa.func.sum(getattr(table, n)).label(n) for n in COUNTERS))
-        statement = statement.select_from(table)
+        keys, joins = self._grouping(group_bys, table)
+        statement = sa.select(*keys, *(sa.func.sum(getattr(table, n)).label(n) for n in COUNTERS)).select_from(table)
         for target, on in joins:
             statement = statement.join(target, on)
-        statement = statement.where(*self._where(resolved, table)).group_by(key)
+        statement = statement.where(*self._where(resolved, table)).group_by(*keys)
+        width = len(keys)
         return {
-            str(row.key): {name: int(getattr(row, name) or 0) for name in COUNTERS}
+            tuple(str(part) for part in row[:width]): {
+                name: int(value or 0) for name, value in zip(COUNTERS, row[width:], strict=True)
+            }
             for row in session.execute(statement)
         }
 
-    def _histograms(self, session: Session, resolved: _Resolved, group_by: GroupBy) -> dict[str, dict[int, int]]:
+    def _histograms(
+        self, session: Session, resolved: _Resolved, group_bys: tuple[GroupBy, ...]
+    ) -> dict[tuple[str, ...], dict[int, int]]:
         table = StatsProcessingDays
-        key, joins = self._group_column(group_by, table)
-        statement = sa.select(key.label("key"), table.days, sa.func.sum(table.decisions)).select_from(table)
+        keys, joins = self._grouping(group_bys, table)
+        statement = sa.select(*keys, table.days, sa.func.sum(table.decisions)).select_from(table)
         for target, on in joins:
             statement = statement.join(target, on)
-        statement = statement.where(*self._where(resolved, table)).group_by(key, table.days)
-        histograms: dict[str, dict[int, int]] = defaultdict(dict)
-        for group, days, decisions in session.execute(statement):
-            histograms[str(group)][int(days)] = int(decisions or 0)
+        statement = statement.where(*self._where(resolved, table)).group_by(*keys, table.days)
+        histograms: dict[tuple[str, ...], dict[int, int]] = defaultdict(dict)
+        width = len(keys)
+        for row in session.execute(statement):
+            histograms[tuple(str(part) for part in row[:width])][int(row[width])] = int(row[width + 1] or 0)
         return histograms
+
+    def overdue_now(self, filters: Filters, group_by: GroupBy = GroupBy.agency) -> dict[str, int]:
+        """Open cases past their answer deadline now, by group (the dashboard's live figure)."""
+        with self._db.reading() as session:
+            return self._overdue(session, self._resolve(session, filters), group_by)
 
     def _overdue(self, session: Session, resolved: _Resolved, group_by: GroupBy) -> dict[str, int]:
         """Open cases past their answer deadline now, through the open cases' partial index."""
@@ -347,6 +384,26 @@ class Statistics:
             average_rating=round(c["rating_sum"] / c["ratings"], 2) if c["ratings"] else None,
             small=c["decided"] < self.small_number,
         )
+
+
+def _first_key(grouped: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
+    return {key[0]: value for key, value in grouped.items()}
+
+
+def _fold_counters(grouped: Mapping[tuple[str, ...], Mapping[str, int]], part: int) -> dict[str, dict[str, int]]:
+    folded: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, counters in grouped.items():
+        for name, value in counters.items():
+            folded[key[part]][name] += value
+    return folded
+
+
+def _fold_days(grouped: Mapping[tuple[str, ...], Mapping[int, int]], part: int) -> dict[str, dict[int, int]]:
+    folded: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for key, histogram in grouped.items():
+        for day, decisions in histogram.items():
+            folded[key[part]][day] += decisions
+    return folded
 
 
 def percentile(histogram: Mapping[int, int], fraction: float) -> int | None:

@@ -6,7 +6,7 @@ scanning millions of cases; the applicant's rating of an answer; the location an
 
 Revision ID: 0012
 Revises: 0007
-Create Date: 2026-11-24 18:52:20.808080
+Create Date: 2026-11-24 19:20:19.529468
 """
 
 from collections.abc import Sequence
@@ -25,9 +25,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "stats_monthly",
+        sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
-        sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("region", sa.String(length=64), nullable=False),
         sa.Column("received", sa.BigInteger(), nullable=False),
         sa.Column("received_portal", sa.BigInteger(), nullable=False),
@@ -46,16 +46,13 @@ def upgrade() -> None:
         sa.Column("rating_sum", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f("fk_stats_monthly_agency_id_agencies")),
         sa.ForeignKeyConstraint(["service_id"], ["services.id"], name=op.f("fk_stats_monthly_service_id_services")),
-        sa.PrimaryKeyConstraint("agency_id", "service_id", "month", name=op.f("pk_stats_monthly")),
+        sa.PrimaryKeyConstraint("month", "agency_id", "service_id", name=op.f("pk_stats_monthly")),
     )
-    with op.batch_alter_table("stats_monthly", schema=None) as batch_op:
-        batch_op.create_index("ix_stats_monthly_month", ["month"], unique=False)
-
     op.create_table(
         "stats_processing_days",
+        sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
-        sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("days", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("decisions", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -64,7 +61,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["service_id"], ["services.id"], name=op.f("fk_stats_processing_days_service_id_services")
         ),
-        sa.PrimaryKeyConstraint("agency_id", "service_id", "month", "days", name=op.f("pk_stats_processing_days")),
+        sa.PrimaryKeyConstraint("month", "agency_id", "service_id", "days", name=op.f("pk_stats_processing_days")),
     )
     op.create_table(
         "case_ratings",
@@ -110,7 +107,4 @@ def downgrade() -> None:
     op.drop_table("open311_requests")
     op.drop_table("case_ratings")
     op.drop_table("stats_processing_days")
-    with op.batch_alter_table("stats_monthly", schema=None) as batch_op:
-        batch_op.drop_index("ix_stats_monthly_month")
-
     op.drop_table("stats_monthly")
