@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shaffof.cases.models import Case, CaseEvent, CaseRelation, EventKind, Outcome
+from shaffof.cases.ratings import CaseRating
 from shaffof.catalog.models import Agency
 from shaffof.db.engine import Database
 from shaffof.reports.models import COUNTERS, StatsMonthly, StatsProcessingDays
@@ -157,8 +158,6 @@ class Rollups:
 
     def rebuild(self, db: Database, *, batch_size: int = 5000) -> int:
         """Recount every stored event and rating into fresh rollups (one transaction); events counted."""
-        from shaffof.cases.ratings import CaseRating
-
         tally = Tally()
         counted = 0
         with db.uow() as uow:
