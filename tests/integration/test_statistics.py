@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -220,3 +221,19 @@ def test_the_percentile_is_the_nearest_rank() -> None:
     assert percentile({1: 1, 2: 1, 3: 1, 4: 1}, 0.5) == 2
     assert percentile({1: 9, 30: 1}, 0.9) == 1
     assert percentile({1: 8, 30: 2}, 0.9) == 30
+
+
+def test_concurrent_submissions_are_all_counted(world: World) -> None:
+    platform = world.platform
+    citizens = [world.actors["alice"], world.actors["bob"]]
+    command = CaseSubmit(service="appeal-to-hokimiyat", agency="YUNUSHOK", form=APPEAL_FORM)
+
+    def worker(index: int) -> int:
+        for _ in range(5):
+            platform.cases.submit(citizens[index % 2], command)
+        return 5
+
+    with ThreadPoolExecutor(6) as pool:
+        filed = sum(pool.map(worker, range(6)))
+    report = platform.statistics.report(Filters(), GroupBy.agency)
+    assert report.total.received == filed == 30  # one hot rollup row, no lost update
