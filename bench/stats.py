@@ -152,8 +152,14 @@ def load(db: Database, n: int) -> float:
                 f"GROUP BY 1, 2, 3, 4"
             )
         )
+        c.execute(
+            sa.text(
+                "INSERT INTO stats_agency_processing_days (month, agency_id, days, decisions) "
+                "SELECT month, agency_id, days, sum(decisions) FROM stats_processing_days GROUP BY 1, 2, 3"
+            )
+        )
         if postgres:
-            for table in ("cases", "stats_monthly", "stats_processing_days"):
+            for table in ("cases", "stats_monthly", "stats_processing_days", "stats_agency_processing_days"):
                 c.execute(sa.text(f"ANALYZE {table}"))
         else:
             c.execute(sa.text("ANALYZE"))

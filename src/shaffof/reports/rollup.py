@@ -35,7 +35,7 @@ from shaffof.cases.models import Case, CaseEvent, CaseRelation, EventKind, Outco
 from shaffof.cases.ratings import CaseRating
 from shaffof.catalog.models import Agency
 from shaffof.db.engine import Database
-from shaffof.reports.models import COUNTERS, StatsMonthly, StatsProcessingDays
+from shaffof.reports.models import COUNTERS, StatsAgencyProcessingDays, StatsMonthly, StatsProcessingDays
 
 # A processing time past a year is counted as 366 days: percentiles stay exact below that.
 MAX_PROCESSING_DAYS = 366
@@ -143,14 +143,26 @@ class Rollups:
                 if any(values.values())
                 else statement.on_conflict_do_nothing(index_elements=["month", "agency_id", "service_id"])
             )
+        by_agency: dict[tuple[int, str, int], int] = defaultdict(int)
         for (agency_id, service_id, month, days), decisions in sorted(tally.days.items()):
+            by_agency[(agency_id, month, days)] += decisions
             statement = insert(StatsProcessingDays).values(
                 agency_id=agency_id, service_id=service_id, month=month, days=days, decisions=decisions
             )
             session.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["month", "agency_id", "service_id", "days"],
+                    index_elements=["service_id", "month", "agency_id", "days"],
                     set_={"decisions": StatsProcessingDays.decisions + statement.excluded.decisions},
+                )
+            )
+        for (agency_id, month, days), decisions in sorted(by_agency.items()):
+            summed = insert(StatsAgencyProcessingDays).values(
+                agency_id=agency_id, month=month, days=days, decisions=decisions
+            )
+            session.execute(
+                summed.on_conflict_do_update(
+                    index_elements=["month", "agency_id", "days"],
+                    set_={"decisions": StatsAgencyProcessingDays.decisions + summed.excluded.decisions},
                 )
             )
 
@@ -163,6 +175,7 @@ class Rollups:
         with db.uow() as uow:
             session = uow.session
             session.execute(sa.delete(StatsProcessingDays))
+            session.execute(sa.delete(StatsAgencyProcessingDays))
             session.execute(sa.delete(StatsMonthly))
             statement = (
                 sa.select(CaseEvent, Case)

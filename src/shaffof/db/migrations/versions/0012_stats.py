@@ -6,7 +6,7 @@ scanning millions of cases; the applicant's rating of an answer; the location an
 
 Revision ID: 0012
 Revises: 0007
-Create Date: 2026-11-24 19:20:19.529468
+Create Date: 2026-11-24 19:28:32.159107
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "stats_agency_processing_days",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("days", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("decisions", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_stats_agency_processing_days_agency_id_agencies")
+        ),
+        sa.PrimaryKeyConstraint("month", "agency_id", "days", name=op.f("pk_stats_agency_processing_days")),
+    )
     op.create_table(
         "stats_monthly",
         sa.Column("month", sa.String(length=7), nullable=False),
@@ -50,9 +61,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "stats_processing_days",
+        sa.Column("service_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
-        sa.Column("service_id", sa.Integer(), nullable=False),
         sa.Column("days", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("decisions", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -61,7 +72,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["service_id"], ["services.id"], name=op.f("fk_stats_processing_days_service_id_services")
         ),
-        sa.PrimaryKeyConstraint("month", "agency_id", "service_id", "days", name=op.f("pk_stats_processing_days")),
+        sa.PrimaryKeyConstraint("service_id", "month", "agency_id", "days", name=op.f("pk_stats_processing_days")),
     )
     op.create_table(
         "case_ratings",
@@ -108,3 +119,4 @@ def downgrade() -> None:
     op.drop_table("case_ratings")
     op.drop_table("stats_processing_days")
     op.drop_table("stats_monthly")
+    op.drop_table("stats_agency_processing_days")
