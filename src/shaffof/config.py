@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     sla_long_overdue_days: int = Field(default=10, ge=1)
     sla_interval_seconds: float = Field(default=60.0, gt=0)
     live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # Statistics: groups with fewer decisions are flagged and never ranked (FixMyStreet issue #1957).
+    stats_small_number: int = Field(default=10, ge=1)
 
     # Ledger (issue 8): the Ed25519 log key that signs checkpoints (PKCS#8 PEM; `shaffof ledger keygen`).
     # Unset: a development key generated under the data dir, warned about on every start and refused in

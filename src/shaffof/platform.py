@@ -15,6 +15,7 @@ from shaffof.archive.service import Archive
 from shaffof.automation.registries import PopulationRegistry
 from shaffof.automation.schemas import AdvanceReport
 from shaffof.automation.service import Automation
+from shaffof.cases.ratings import Ratings
 from shaffof.cases.service import Cases, SlaReport
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -39,6 +40,8 @@ from shaffof.privacy.encryption import FieldKeys
 from shaffof.privacy.rights import SubjectRights
 from shaffof.privacy.service import Privacy
 from shaffof.registries.service import Registries
+from shaffof.reports.rollup import Rollups
+from shaffof.reports.service import Statistics
 
 
 @dataclass
@@ -60,6 +63,9 @@ class Platform:
     mediator: Mediator
     rights: SubjectRights
     automation: Automation
+    ratings: Ratings
+    rollups: Rollups
+    statistics: Statistics
 
     def decision_documents(self, signer: Callable[[Session], PlatformKey] | None = None) -> DecisionDocuments:
         """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
@@ -186,6 +192,10 @@ class Platform:
         privacy.withdrawal_handlers.append(mediator.destroy_consented_content)  # ZRU-547 Art. 17
         automation = Automation(db, cases, gateway=PopulationRegistry(), timezone=settings.timezone)
         cases.add_event_handler(automation.on_case_event)  # queues a registered case's process, same transaction
+        rollups = Rollups(timezone=settings.timezone)
+        cases.add_event_handler(rollups.on_case_event)  # the statistics, in the same transaction
+        ratings = Ratings(db, clock=lambda: cases.clock())  # the cases' clock: one notion of now
+        ratings.on_rated(rollups.on_rating)
         return cls(
             settings=settings,
             db=db,
@@ -209,4 +219,9 @@ class Platform:
             mediator=mediator,
             rights=SubjectRights(privacy, mediator, cases),
             automation=automation,
+            ratings=ratings,
+            rollups=rollups,
+            statistics=Statistics(
+                db, timezone=settings.timezone, small_number=settings.stats_small_number, clock=lambda: cases.clock()
+            ),
         )

@@ -391,10 +391,32 @@ def verify_log(
 
 @app.command("export")
 def export(
-    case_number: Annotated[str, typer.Argument(help="the case's registration number")],
-    out: Annotated[Path | None, typer.Option(help="the ZIP to write (default: <CASE_NUMBER>.zip)")] = None,
+    case_number: Annotated[str | None, typer.Argument(help="the case's registration number")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="the file to write (default: <CASE_NUMBER>.zip; stdout for --stats)")
+    ] = None,
+    stats: Annotated[bool, typer.Option("--stats", help="export the open statistics instead of a case")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="with --stats: csv or json")] = "csv",
+    dictionary: Annotated[bool, typer.Option("--dictionary", help="with --stats: the data dictionary")] = False,
+    group_by: Annotated[
+        str, typer.Option("--group-by", help="with --stats: total|agency|service|region|month")
+    ] = "agency",
+    from_month: Annotated[str | None, typer.Option("--from", help="with --stats: first month, YYYY-MM")] = None,
+    to_month: Annotated[str | None, typer.Option("--to", help="with --stats: last month, YYYY-MM")] = None,
+    agency: Annotated[str | None, typer.Option(help="with --stats: agency code")] = None,
+    service: Annotated[str | None, typer.Option(help="with --stats: service code")] = None,
+    region: Annotated[str | None, typer.Option(help="with --stats: ISO 3166-2 region")] = None,
 ) -> None:
-    """Export a case as an evidence package (ZIP) that `shaffof verify-evidence` checks offline."""
+    """Export a case as an evidence package (ZIP) that `shaffof verify-evidence` checks offline; with --stats,
+    the open statistics as CSV or JSON (aggregates only) or their data dictionary."""
+    if stats:
+        from shaffof.reports.cli import export_stats
+
+        export_stats(out, output_format, dictionary, group_by, from_month, to_month, agency, service, region)
+        return
+    if case_number is None:
+        errors.print("[red]Name a case's registration number, or use --stats.[/red]")
+        raise typer.Exit(2)
     from shaffof.archive.evidence import export_case
     from shaffof.errors import DomainError
     from shaffof.platform import Platform
@@ -653,6 +675,12 @@ from shaffof.mediator import cli as mediator_cli  # noqa: E402
 
 app.add_typer(mediator_cli.app, name="mediator")
 app.add_typer(mediator_cli.keys_app, name="keys")
+
+# Statistics and the EGDI calculator live with their domain (reports/cli.py).
+from shaffof.reports import cli as reports_cli  # noqa: E402
+
+app.add_typer(reports_cli.app, name="stats")
+app.command("egdi")(reports_cli.egdi)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from shaffof.cases.models import Channel, Outcome
+from shaffof.cases.ratings import Rate
 from shaffof.cases.schemas import CaseSubmit, DocumentRef
 from shaffof.catalog import service as catalog
 from shaffof.catalog.models import Agency, Service
@@ -306,3 +307,6 @@ def _advance(
         return
     if rng.random() < 0.8 and step(24, 120):
         cases.close(officer, number, "Qaror arizachiga yetkazildi.", uow=uow)
+    if rng.random() < 0.3 and step(1, 72):  # some applicants rate the answer (1-5), mostly well
+        score = rng.choices((1, 2, 3, 4, 5), weights=(8, 7, 15, 30, 40))[0]
+        platform.ratings.rate(citizen, number, Rate(score=score), uow=uow)

@@ -21,13 +21,16 @@ from shaffof.mediator import views as mediator_views
 from shaffof.notify import views as notify_views
 from shaffof.observability import get_logger
 from shaffof.oidc import views as oidc_views
+from shaffof.open311 import views as open311_views
 from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
 from shaffof.privacy import pages as privacy_pages
 from shaffof.privacy import views as privacy_views
+from shaffof.reports import views as statistics_views
 from shaffof.web import problems
-from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer
+from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer, ratings
 from shaffof.web.ui import deadlines as deadline_views
+from shaffof.web.ui import statistics as statistics_pages
 from shaffof.web.ui import transparency as transparency_views
 from shaffof.web.ui import verify as verify_views
 from shaffof.web.ui import views
@@ -97,6 +100,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.include_router(router, prefix="/api/v1")
     for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(statistics_views.router, prefix="/api/v1")  # statistics, open data, dictionary
+    app.include_router(ratings.router, prefix="/api/v1")
     app.include_router(pki_views.public_router)  # /pki/ca.pem, crl.der, ocsp, tsa: fixed paths for RFC clients
     app.include_router(oidc_views.api_router, prefix="/api/v1")
     app.include_router(oidc_views.router)  # /.well-known/openid-configuration, /oauth/…: fixed paths
@@ -107,5 +112,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(transparency_views.router)
     app.include_router(privacy_pages.router)
     app.include_router(automation_pages.router)
+    app.include_router(statistics_pages.router)  # /statistics, /statistics/egdi
+    app.include_router(open311_views.router)  # /open311/v2: GeoReport v2 for appeals about local issues
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app

@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty": "Hozircha xizmatlar yo'q. `shaffof services import` buyrug'ini bajaring.",
         "language": "Til",
         "search": "Qidirish",
+        "statistics": "Raqamlarda shaffoflik",
     },
     "ru": {
         "title": "Shaffof — государственные услуги",
@@ -40,6 +41,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty": "Услуг пока нет. Выполните `shaffof services import`.",
         "language": "Язык",
         "search": "Найти",
+        "statistics": "Прозрачность в цифрах",
     },
     "en": {
         "title": "Shaffof — public services",
@@ -52,6 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty": "No services yet. Run `shaffof services import`.",
         "language": "Language",
         "search": "Search",
+        "statistics": "Transparency in numbers",
     },
 }
 KIND_NAMES = {
