@@ -128,6 +128,21 @@ NOT_OTHERS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/admin/oidc/clients/{client_id}/secret"): "none: agency client secret",
     ("POST", "/api/v1/admin/oidc/keys/rotate"): "none",
     ("GET", "/api/v1/agency/services"): "none: the catalogue",
+    ("GET", "/api/v1/statistics"): "none: aggregates",
+    ("GET", "/api/v1/statistics.csv"): "none: aggregates",
+    ("GET", "/api/v1/statistics/dictionary"): "none",
+    ("GET", "/api/v1/officer/statistics"): "none: the agency's aggregates",
+    ("GET", "/api/v1/officer/statistics/cases"): "none: registration numbers behind a figure, no applicant data",
+    ("GET", "/statistics"): "none: aggregates",
+    ("GET", "/statistics/egdi"): "none",
+    ("POST", "/api/v1/cases/{registration_number}/rating"): "own rating (applicant only)",
+    ("GET", "/open311/v2/discovery.{fmt}"): "none",
+    ("GET", "/open311/v2/services.{fmt}"): "none",
+    ("GET", "/open311/v2/services/{code}.{fmt}"): "none",
+    ("GET", "/open311/v2/requests.{fmt}"): "none: status and place, never the applicant's text (docs/statistics.md)",
+    ("GET", "/open311/v2/requests/{number}.{fmt}"): "none: status and place, never the applicant's text",
+    ("GET", "/open311/v2/tokens/{token}.{fmt}"): "none: the request id for the caller's token",
+    ("POST", "/open311/v2/requests.{fmt}"): "own submission",
     # Claims released to an agency's client (ID token, userinfo) go only where the person consented on the
     # consent screen (ZRU-547 Art. 18); the consent is stored by oidc/, but these releases are not yet
     # access records in the data tracker — a known gap (closing note of this session).
