@@ -942,7 +942,7 @@ class Pki:
         now = self.clock()
         with self.db.reading() as session:
             hierarchy = self.hierarchy(session)
-            ca, responder_row = hierarchy.issuing.certificate, None
+            ca = hierarchy.issuing.certificate
             for known in hierarchy.known_issuing:
                 if ocsp.asks_about(request_der, known.certificate):
                     ca = known.certificate
