@@ -17,6 +17,8 @@ from shaffof.deadlines.sla import SlaPolicy
 from shaffof.decisions.service import DecisionDocuments
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
+from shaffof.integrity.schemas import ScanSummary
+from shaffof.integrity.service import Integrity
 from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.live.service import LiveUpdates
@@ -37,6 +39,7 @@ class Platform:
     live: LiveUpdates
     ledger: Ledger
     pki: Pki
+    integrity: Integrity
 
     def decision_documents(self, signer: Callable[[Session], PlatformKey] | None = None) -> DecisionDocuments:
         """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
@@ -52,12 +55,20 @@ class Platform:
         """One pass of the SLA monitor, escalating to heads of bodies through notifications."""
         return self.cases.monitor_sla(escalate=notify_heads)
 
+    def scan_integrity(self) -> ScanSummary:
+        """One pass of the process-integrity monitor (the worker runs it beside the SLA monitor)."""
+        return self.integrity.scan()
+
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Platform:
         db = db or Database(settings.resolved_database_url)
         blobs = BlobStore(settings.blob_dir, db)
         deadlines = Deadlines(db, timezone=settings.timezone, working_day_ends=settings.working_day_ends)
         pki = Pki.from_settings(settings, db)
+        # Family ties and the personal-data access log come from the registries domain; until its
+        # implementations are connected here, recusal checks the officer and declared conflicts only, and
+        # the monitor reports the access-log rule as not run.
+        integrity = Integrity(db, family_ties=None, access_log=None)
         cases = Cases(
             db,
             blobs,
@@ -69,6 +80,7 @@ class Platform:
                 at_risk_share=settings.sla_at_risk_share,
                 long_overdue_after=dt.timedelta(days=settings.sla_long_overdue_days),
             ),
+            integrity=integrity,  # fair assignment, recusal, four-eyes
         )
         deadlines.on_calendar_change(cases.recompute_for_calendar_change)  # due dates move with the calendar
         notifications = Notifications(db, timezone=settings.timezone)
@@ -95,4 +107,5 @@ class Platform:
             live=live,
             ledger=ledger,
             pki=pki,
+            integrity=integrity,
         )

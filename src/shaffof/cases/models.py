@@ -60,6 +60,10 @@ class EventKind(StrEnum):
     sla_changed = "sla_changed"  # on_track / at_risk / overdue / long_overdue (deadlines/sla.py)
     escalated = "escalated"  # overdue: to the head of the body; long overdue: to the higher body
     decision_issued = "decision_issued"  # the sealed decision document (PAdES) was archived
+    assigned = "assigned"  # routed to an officer by the body's assignment rule (integrity/assignment.py)
+    reassigned = "reassigned"  # moved to another officer by the head of the body, with a reason
+    decision_proposed = "decision_proposed"  # a four-eyes decision awaits a second officer's approval
+    decision_sent_back = "decision_sent_back"  # the second officer refused the proposed decision, with a reason
 
 
 class CaseRelation(StrEnum):

@@ -186,6 +186,7 @@ def worker(
         if once:
             console.print(f"SLA monitor: {_sla_summary(platform.monitor_sla())}.")
             console.print(f"Decision documents issued: {platform.issue_decisions()}.")
+            console.print(f"Integrity monitor: {_integrity_summary(platform.scan_integrity())}.")
             for channel in outbox.not_ready():
                 errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
             try:
@@ -202,8 +203,9 @@ def worker(
                 try:
                     platform.monitor_sla()
                     platform.issue_decisions()
+                    platform.scan_integrity()
                 except Exception:
-                    log.exception("SLA monitor or decision documents pass failed")
+                    log.exception("SLA monitor, decision documents or integrity monitor pass failed")
                 if stop.wait(settings.sla_interval_seconds):
                     return
 
@@ -599,6 +601,11 @@ from shaffof.pki import cli as pki_cli  # noqa: E402
 
 app.add_typer(pki_cli.app, name="pki")
 app.command("verify")(pki_cli.verify)
+
+from shaffof.integrity import cli as integrity_cli  # noqa: E402
+from shaffof.integrity.cli import summary as _integrity_summary  # noqa: E402
+
+app.add_typer(integrity_cli.app, name="integrity")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -13,6 +13,8 @@ from starlette.middleware.base import RequestResponseEndpoint
 from shaffof import __version__
 from shaffof.config import Settings
 from shaffof.db.engine import Database
+from shaffof.integrity import pages as integrity_pages
+from shaffof.integrity import views as integrity_views
 from shaffof.ledger.sequencer import SequencerThread
 from shaffof.live import views as live_views
 from shaffof.notify import views as notify_views
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         return response
 
     api_routers = (auth.router, catalog.router, cases.router, officer.router, admin.router, ledger.router)
-    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router):
+    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router, integrity_views.router):
         app.include_router(router, prefix="/api/v1")
     for router in (pki_views.router, pki_views.auth_router, pki_views.verify_router):
         app.include_router(router, prefix="/api/v1")
@@ -84,5 +86,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(views.router)
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
+    app.include_router(integrity_pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app
