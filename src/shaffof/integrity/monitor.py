@@ -4,6 +4,7 @@ findings (unique per rule and subject, so re-runs are idempotent)."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -162,16 +163,23 @@ def repeated_appeals(session: Session, rule: IntegrityRule, ctx: Context) -> Ite
     for filings in matters.values():
         if len(filings) <= needed:
             continue
+        # One pass over the matter's filings (oldest first), keeping the decision times of the filings inside
+        # the window sorted: how many were answered before this one is a bisection, not a rescan.
+        window_start = 0
+        answered_times: list[dt.datetime] = []
         for index, (_person, code, received_at, _decided, agency_id, case_id) in enumerate(filings):
-            answered = [
-                earlier
-                for earlier in filings[:index]
-                if earlier[3] is not None and earlier[3] < received_at and received_at - earlier[2] <= window
-            ]
-            if len(answered) >= needed:
+            while filings[window_start][2] < received_at - window:
+                leaving = filings[window_start][3]
+                if leaving is not None:
+                    del answered_times[bisect.bisect_left(answered_times, leaving)]
+                window_start += 1
+            answered = bisect.bisect_left(answered_times, received_at)
+            if answered >= needed:
                 case = session.get(Case, (agency_id, case_id))
                 assert case is not None
-                yield case_hit(case, service=code, answered_before=len(answered))
+                yield case_hit(case, service=code, answered_before=answered)
+            if filings[index][3] is not None:
+                bisect.insort(answered_times, filings[index][3])
 
 
 def reversal_rate_above_norm(session: Session, rule: IntegrityRule, ctx: Context) -> Iterator[Hit]:
