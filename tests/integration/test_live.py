@@ -230,7 +230,7 @@ def test_an_action_on_one_server_reaches_a_stream_on_another(
                 assert case_events.next("case-event")["data"]["kind"] == "taken"
                 assert queue_events.next("queue-event")["data"] == {
                     "registration_number": number,
-                    "seq": 3,
+                    "seq": 4,  # submitted, registered, assigned, taken
                     "kind": "taken",
                     "state": "in_review",
                 }
