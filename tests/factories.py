@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from shaffof.cases.models import Case
 from shaffof.catalog.models import Agency
 from shaffof.catalog.service import import_packages
 from shaffof.identity import pinfl
@@ -90,6 +91,15 @@ class World:
                 world.actors[login] = identity.actor_of(account)
             uow.commit()
         return world
+
+    def assignee(self, registration_number: str) -> str:
+        """The login of the officer a case was routed to: fair assignment decides it, not the test."""
+        with self.platform.db.reading() as session:
+            account_id = session.scalar(
+                sa.select(Case.assignee_account_id).where(Case.registration_number == registration_number)
+            )
+        [login] = [login for login, actor in self.actors.items() if actor.account_id == account_id]
+        return login
 
 
 def token(client: TestClient, login: str) -> dict[str, str]:

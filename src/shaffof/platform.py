@@ -24,6 +24,9 @@ from shaffof.deadlines.sla import SlaPolicy
 from shaffof.decisions.service import DecisionDocuments
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
+from shaffof.integrity.schemas import ScanSummary
+from shaffof.integrity.service import Integrity
+from shaffof.integrity.sources import RegistryFamilyTies, TrackerAccessLog
 from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.ledger.timestamps import PkiTimestamps
@@ -66,6 +69,7 @@ class Platform:
     ratings: Ratings
     rollups: Rollups
     statistics: Statistics
+    integrity: Integrity
 
     def decision_documents(self, signer: Callable[[Session], PlatformKey] | None = None) -> DecisionDocuments:
         """Renders and signs decision documents: with ``signer`` (an officer's key), else the body's e-seal."""
@@ -134,12 +138,20 @@ class Platform:
         """One pass of the SLA monitor, escalating to heads of bodies through notifications."""
         return self.cases.monitor_sla(escalate=notify_heads)
 
+    def scan_integrity(self) -> ScanSummary:
+        """One pass of the process-integrity monitor (the worker runs it beside the SLA monitor)."""
+        return self.integrity.scan()
+
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Platform:
         db = db or Database(settings.resolved_database_url)
         blobs = BlobStore(settings.blob_dir, db)
         deadlines = Deadlines(db, timezone=settings.timezone, working_day_ends=settings.working_day_ends)
         pki = Pki.from_settings(settings, db)
+        # Family ties and the personal-data access log come from the registries domain; until its
+        # implementations are connected here, recusal checks the officer and declared conflicts only, and
+        # the monitor reports the access-log rule as not run.
+        integrity = Integrity(db, family_ties=RegistryFamilyTies(), access_log=TrackerAccessLog())
         cases = Cases(
             db,
             blobs,
@@ -151,6 +163,7 @@ class Platform:
                 at_risk_share=settings.sla_at_risk_share,
                 long_overdue_after=dt.timedelta(days=settings.sla_long_overdue_days),
             ),
+            integrity=integrity,  # fair assignment, recusal, four-eyes
         )
         deadlines.on_calendar_change(cases.recompute_for_calendar_change)  # due dates move with the calendar
         notifications = Notifications(db, timezone=settings.timezone)
@@ -224,4 +237,5 @@ class Platform:
             statistics=Statistics(
                 db, timezone=settings.timezone, small_number=settings.stats_small_number, clock=lambda: cases.clock()
             ),
+            integrity=integrity,
         )

@@ -49,10 +49,15 @@ def test_only_the_assigned_officer_or_the_head_decides(client: TestClient, world
         },
     }
     number = client.post("/api/v1/cases", json=body, headers=alice).json()["registration_number"]
-    first, second, head = (token(client, n) for n in ("toshhok.officer", "toshhok.officer2", "toshhok.head"))
+    # Fair assignment routes the case to one of the two officers; the other is "second".
+    assignee = world.assignee(number)
+    other = "toshhok.officer2" if assignee == "toshhok.officer" else "toshhok.officer"
+    first, second, head = (token(client, n) for n in (assignee, other, "toshhok.head"))
     decision = {"outcome": "approved", "reason": "Qatnov jadvali tiklandi"}
-    untaken = client.post(f"/api/v1/officer/cases/{number}/decide", json=decision, headers=first)
+    untaken = client.post(f"/api/v1/officer/cases/{number}/decide", json=decision, headers=second)
     assert untaken.status_code == 403 and "take it before" in untaken.json()["detail"]
+    not_started = client.post(f"/api/v1/officer/cases/{number}/decide", json=decision, headers=first)
+    assert not_started.status_code == 409  # the assignee starts the review (take) before deciding
     client.post(f"/api/v1/officer/cases/{number}/take", headers=first)
     refused = client.post(f"/api/v1/officer/cases/{number}/decide", json=decision, headers=second)
     assert refused.status_code == 403 and "not assigned to you" in refused.json()["detail"]

@@ -76,6 +76,15 @@ NOT_OTHERS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/pki/certificates/{serial}/revoke"): "holder's own or administrator's action on it",
     ("POST", "/api/v1/pki/cloud-keys"): "own key",
     ("POST", "/api/v1/pki/cloud-sign"): "own signature",
+    ("GET", "/api/v1/integrity/rules"): "none",
+    ("GET", "/api/v1/integrity/approvals"): "none of an applicant's: numbers, services, proposed outcomes, officers",
+    ("GET", "/api/v1/integrity/findings"): "none of an applicant's: rule, case number, officer, internal ids",
+    ("GET", "/integrity/findings"): "none of an applicant's: rule, case number, officer, internal ids",
+    ("GET", "/api/v1/integrity/officers"): "officers' own work figures (heads and auditors only)",
+    ("GET", "/integrity/officers"): "officers' own work figures (heads and auditors only)",
+    ("GET", "/api/v1/integrity/recusals"): "officer, case number, reason kind — no applicant data",
+    ("POST", "/api/v1/integrity/conflicts"): "none (204)",
+    ("POST", "/api/v1/integrity/findings/{finding_id}/dismiss"): "the finding (as the list)",
     ("POST", "/api/v1/auth/totp/enrol"): "own",
     ("POST", "/api/v1/auth/totp/confirm"): "own",
     ("POST", "/api/v1/verify"): "what the caller uploaded",
@@ -226,6 +235,22 @@ def _lookup(scene: Scene) -> tuple[int, str]:
     return response.status_code, scene.bob
 
 
+def _reassign(scene: Scene) -> tuple[int, str]:
+    """The head of the body moves a fresh case of alice's to the other officer (the response is the case)."""
+    fresh = scene.client.post(
+        "/api/v1/cases",
+        json={"service": "appeal-to-hokimiyat", "agency": "TOSHHOK", "form": APPEAL_FORM, "documents": []},
+        headers=token(scene.client, "alice"),
+    ).json()["registration_number"]
+    to = "toshhok.officer" if scene.world.assignee(fresh) != "toshhok.officer" else "toshhok.officer2"
+    response = scene.client.post(
+        f"/api/v1/integrity/cases/{fresh}/reassign",
+        json={"officer": to, "reason": "Yuklama teng taqsimlanmoqda."},
+        headers=token(scene.client, "toshhok.head"),
+    )
+    return response.status_code, scene.alice
+
+
 # Routes that return a person's data to someone else: each must leave an access record for that person.
 OTHERS: dict[tuple[str, str], Exercise] = {
     ("GET", "/api/v1/cases/{registration_number}"): _get("/api/v1/cases/{n}"),
@@ -254,6 +279,7 @@ OTHERS: dict[tuple[str, str], Exercise] = {
     ("GET", "/api/v1/access-records"): _get("/api/v1/access-records?subject={pinfl}", "auditor"),
     ("GET", "/api/v1/pki/certificates"): _get("/api/v1/pki/certificates", "admin"),
     ("GET", "/api/v1/pki/certificates/{serial}"): _get("/api/v1/pki/certificates/{serial}", "auditor"),
+    ("POST", "/api/v1/integrity/cases/{registration_number}/reassign"): _reassign,
 }
 
 
@@ -274,6 +300,8 @@ OTHERS_TESTED_ELSEWHERE: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/cases/{registration_number}/trace"): "test_automation.py::test_an_automated_refusal_is_…",
     ("GET", "/cases/{registration_number}/trace"): "test_automation.py::test_an_automated_refusal_is_…",
     ("POST", "/api/v1/officer/cases/{registration_number}/review"): "automation.service.review records the read",
+    ("POST", "/api/v1/integrity/cases/{registration_number}/approve"): "test_integrity.py::test_a_land_allocation_…",
+    ("POST", "/api/v1/integrity/cases/{registration_number}/send-back"): "test_integrity.py::test_a_land_allocation_…",
 }
 
 

@@ -19,11 +19,13 @@ from pypdf import PdfReader
 from shaffof.catalog.service import import_packages
 from shaffof.config import Settings
 from shaffof.db.engine import Database
+from shaffof.identity import service as identity
+from shaffof.identity.models import Role
 from shaffof.pki.signing.jws import sign_submission
 from shaffof.platform import Platform
 from shaffof.privacy.models import AccessRecord
 from tests.conftest import SERVICES
-from tests.factories import World, token
+from tests.factories import PASSWORD, World, token
 from tests.integration.test_signed_submission import certify
 
 SMALL_FAMILY = {
@@ -113,7 +115,7 @@ def test_an_automated_refusal_is_sealed_explained_contested_and_replaced_by_an_o
     officer = token(client, "vazirlar.officer")
     body = {"result": "replaced", "outcome": "approved", "reason": "Oilada nogironligi bor shaxs borligi tasdiqlandi"}
     not_taken = client.post(f"/api/v1/officer/cases/{review_number}/review", json=body, headers=officer)
-    assert not_taken.status_code == 403  # the review is decided by the officer who took it
+    assert not_taken.status_code == 409  # assigned to this officer (issue 12), but reviewed only once taken
     assert client.post(f"/api/v1/officer/cases/{review_number}/take", headers=officer).status_code == 200
     with platform.db.reading() as session:
         records_before = session.scalar(sa.select(sa.func.count()).select_from(AccessRecord))
@@ -135,8 +137,9 @@ def test_an_automated_refusal_is_sealed_explained_contested_and_replaced_by_an_o
     reviewed = client.post(f"/api/v1/officer/cases/{review_number}/review", json=body, headers=officer)
     assert reviewed.status_code == 200, reviewed.text
     assert reviewed.json()["review"]["result"] == "replaced" and reviewed.json()["review"]["outcome"] == "approved"
+    # Replacing the decision reverses it: a second officer of the reviewing body approves (issue 12, four-eyes).
     review_case = client.get(f"/api/v1/cases/{review_number}", headers=alice).json()
-    assert review_case["state"] == "decided" and review_case["outcome"] == "approved"
+    assert review_case["state"] == "in_review" and review_case["outcome"] is None
     timeline = client.get(f"/api/v1/cases/{number}/timeline", headers=alice).json()
     assert timeline[-1]["kind"] == "decision_reviewed"
     assert timeline[-1]["data"] == {
@@ -144,7 +147,20 @@ def test_an_automated_refusal_is_sealed_explained_contested_and_replaced_by_an_o
         "outcome": "approved",
         "automated_outcome": "rejected",
         "review_case": review_number,
+        "awaiting_approval": True,
     }
+    with platform.db.uow() as uow:
+        identity.create_account(
+            uow, platform.passwords, login="vazirlar.officer2", password=PASSWORD, role=Role.officer,
+            display_name="Vazirlar Officer2", agency_id=world.agencies["VAZIRLAR"],
+        )  # fmt: skip
+        uow.commit()
+    approve = f"/api/v1/integrity/cases/{review_number}/approve"
+    assert client.post(approve, headers=officer).status_code == 403  # not by the officer who reviewed
+    approved = client.post(approve, headers=token(client, "vazirlar.officer2"))
+    assert approved.status_code == 200, approved.text
+    review_case = client.get(f"/api/v1/cases/{review_number}", headers=alice).json()
+    assert review_case["state"] == "decided" and review_case["outcome"] == "approved"
     again = client.post(f"/api/v1/officer/cases/{review_number}/review", json=body, headers=officer)
     assert again.status_code == 409
 

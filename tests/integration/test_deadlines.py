@@ -256,7 +256,7 @@ def test_study_then_exceptional_extension_within_the_law(client: TestClient, wor
     refused({"kind": "study", "justification": justification}, token(client, "yunushok.officer"), 403)
     unchanged = client.get(f"/api/v1/cases/{number}", headers=alice).json()
     assert unchanged["deadline"]["due_on"] == "2026-03-24" and unchanged["deadline"]["adjustments"] == []
-    assert timeline_kinds(client, number, alice) == ["submitted", "registered", "taken"]
+    assert timeline_kinds(client, number, alice) == ["submitted", "registered", "assigned", "taken"]
 
     study = client.post(url, json={"kind": "study", "justification": justification, "days": 10}, headers=officer)
     assert study.status_code == 200, study.text

@@ -62,7 +62,7 @@ def test_a_citizens_receipt_verifies_offline_against_a_checkpoint_and_a_later_on
     body = receipt.json()
     root = verify_checkpoint_offline(body["checkpoint"], public_pem)
     size = body["checkpoint"]["tree_size"]
-    assert [event["seq"] for event in body["events"]] == [1, 2]  # submitted, registered
+    assert [event["seq"] for event in body["events"]] == [1, 2, 3]  # submitted, registered, assigned
     for event in body["events"]:
         proof = event["inclusion"]
         assert proof["tree_size"] == size
@@ -75,7 +75,7 @@ def test_a_citizens_receipt_verifies_offline_against_a_checkpoint_and_a_later_on
     world.platform.ledger.sequence()
     later = client.get("/api/v1/ledger/checkpoint").json()
     later_root = verify_checkpoint_offline(later, public_pem)
-    assert later["tree_size"] == size + 2
+    assert later["tree_size"] == size + 3
     consistency = client.get("/api/v1/ledger/proof/consistency", params={"first": size, "second": later["tree_size"]})
     assert consistency.status_code == 200, consistency.text
     hashes = [base64.b64decode(p) for p in consistency.json()["consistency"]]
@@ -105,19 +105,19 @@ def test_a_monitor_rebuilds_the_tree_from_the_leaf_hashes(client: TestClient, wo
         assert page.status_code == 200, page.text
         assert page.json()["start"] == len(leaves)
         leaves += [base64.b64decode(h) for h in page.json()["leaf_hashes"]]
-    assert len(leaves) == checkpoint["tree_size"] == 6
+    assert len(leaves) == checkpoint["tree_size"] == 9  # submitted, registered, assigned: three cases
     assert rfc9162.mth(leaves) == base64.b64decode(checkpoint["root_hash"])
     # Asking past the end gives what there is, never more.
     tail = client.get("/api/v1/ledger/leaves", params={"start": 4, "end": 10_000}).json()
-    assert tail["end"] == 5 and len(tail["leaf_hashes"]) == 2
+    assert tail["end"] == 8 and len(tail["leaf_hashes"]) == 5
     history = client.get("/api/v1/ledger/checkpoints").json()
     assert history[0] == checkpoint
     public_pem = client.get("/api/v1/ledger/public-key").text
     for earlier in history:
         verify_checkpoint_offline(earlier, public_pem)
     status = client.get("/api/v1/ledger/status").json()
-    assert status["tree_size"] == 6 and status["signing"] == "ok"
-    assert status["checkpoint_tree_size"] == 6 and status["checkpoint_age_seconds"] >= 0
+    assert status["tree_size"] == 9 and status["signing"] == "ok"
+    assert status["checkpoint_tree_size"] == 9 and status["checkpoint_age_seconds"] >= 0
 
 
 def test_the_checkpoint_note_is_a_c2sp_signed_note(client: TestClient, world: World) -> None:
@@ -205,10 +205,10 @@ def test_every_case_event_commits_with_its_leaf_or_not_at_all(world: World, data
                 LedgerEntry.kind == LeafKind.case_event
             )
         ).all()
-        assert sorted(events) == sorted(leaves) and len(events) == 3
+        assert sorted(events) == sorted(leaves) and len(events) == 4
         # The officer's take also read the applicant's case: one access record, one more leaf (issue 6).
         kinds = session.scalars(sa.select(LedgerEntry.kind).order_by(LedgerEntry.id)).all()
-        assert kinds == [LeafKind.case_event] * 3 + [LeafKind.access_record]
+        assert kinds == [LeafKind.case_event] * 4 + [LeafKind.access_record]
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
     # Before the sequencer runs the receipt has the leaf hashes but no index or proof yet.
     receipt = world.platform.ledger.case_receipt(alice, number)
@@ -217,11 +217,12 @@ def test_every_case_event_commits_with_its_leaf_or_not_at_all(world: World, data
         (1, None, None),
         (2, None, None),
         (3, None, None),
+        (4, None, None),
     ]
     world.platform.ledger.sequence()
     receipt = world.platform.ledger.case_receipt(alice, number)
-    assert receipt.checkpoint is not None and receipt.checkpoint.tree_size == 4  # 3 events, 1 access record
-    assert sorted(e.leaf_index for e in receipt.events if e.leaf_index is not None) == [0, 1, 2]
+    assert receipt.checkpoint is not None and receipt.checkpoint.tree_size == 5  # 4 events, 1 access record
+    assert sorted(e.leaf_index for e in receipt.events if e.leaf_index is not None) == [0, 1, 2, 3]
     assert all(e.inclusion is not None for e in receipt.events)
 
 
@@ -240,17 +241,17 @@ def test_without_its_key_the_log_records_everything_and_signs_nothing_until_the_
         ready = client.get("/readyz")
         assert ready.status_code == 200, ready.text  # the platform stays ready; only checkpoints lag
         status = client.get("/api/v1/ledger/status").json()
-        assert status["tree_size"] == 2 and status["checkpoint_tree_size"] is None
+        assert status["tree_size"] == 3 and status["checkpoint_tree_size"] is None
         assert "cannot be read" in status["signing"]
         problem(client.get("/api/v1/ledger/public-key"), 503, "log-key-unavailable")
         problem(client.get("/api/v1/ledger/checkpoint"), 404, "no-checkpoint-yet")
         events = client.get(f"/api/v1/ledger/receipts/{number}", headers=alice).json()["events"]
-        assert [(e["leaf_index"] is not None, e["inclusion"]) for e in events] == [(True, None), (True, None)]
+        assert [(e["leaf_index"] is not None, e["inclusion"]) for e in events] == [(True, None)] * 3
     # The operator restores the key: the next run signs a checkpoint covering everything recorded meanwhile.
     generate_key_file(key_file)
     restored = Platform.build(broken, database)
     report = restored.ledger.sequence()
-    assert report.checkpoint is not None and report.checkpoint.tree_size == 2
+    assert report.checkpoint is not None and report.checkpoint.tree_size == 3
     public_key = restored.ledger.public_key()
     assert public_key is not None and report.checkpoint.verify(public_key)
 
@@ -263,6 +264,6 @@ def test_the_served_app_sequences_and_signs_by_itself_within_a_second_or_so(clie
         time.sleep(0.1)
         checkpoint = client.get("/api/v1/ledger/checkpoint")
     assert checkpoint.status_code == 200, "the app's sequencer thread signed no checkpoint within 10 s"
-    assert checkpoint.json()["tree_size"] == 2
+    assert checkpoint.json()["tree_size"] == 3  # submitted, registered, assigned
     events = client.get(f"/api/v1/ledger/receipts/{number}", headers=token(client, "alice")).json()["events"]
     assert all(event["inclusion"] is not None for event in events)

@@ -63,7 +63,7 @@ def logged(world: World, settings: Settings, database: Database) -> Logged:
     world.platform.ledger.sequence()
     with database.reading() as session:
         agency_id, case_id = session.execute(
-            sa.select(CaseEvent.agency_id, CaseEvent.case_id).where(CaseEvent.seq == 3)
+            sa.select(CaseEvent.agency_id, CaseEvent.case_id).where(CaseEvent.seq == 4)  # the first case's "taken"
         ).one()
         checkpoint_id = session.scalar(sa.select(sa.func.max(LedgerCheckpoint.id)))
     assert checkpoint_id is not None
@@ -85,8 +85,8 @@ def test_a_clean_log_verifies(logged: Logged) -> None:
     code, output = verify_log(logged)
     assert code == 0, output
     assert (
-        "OK" in output and "10 leaves" in output and "2 checkpoints" in output and "9 case events" in output
-    )  # 9 case events + 1 access record (issue 6)
+        "OK" in output and "14 leaves" in output and "2 checkpoints" in output and "13 case events" in output
+    )  # 13 case events + 1 access record (issue 6)
     assert "1 blobs" in output
 
 
@@ -106,7 +106,7 @@ def delete_event(logged: Logged, database: Database) -> str:
     with database.engine.begin() as connection:
         connection.execute(
             sa.delete(CaseEvent).where(
-                CaseEvent.agency_id == agency_id, CaseEvent.case_id == case_id, CaseEvent.seq == 3
+                CaseEvent.agency_id == agency_id, CaseEvent.case_id == case_id, CaseEvent.seq == 4
             )
         )
     return "leaf without its event"
@@ -200,7 +200,7 @@ def test_ledger_sequence_integrates_and_signs_and_fails_loudly_without_a_key(
     missing = environment(settings, database, SHAFFOF_LEDGER_KEY_FILE=str(tmp_path / "missing.pem"))
     result = runner.invoke(cli, ["ledger", "sequence"], env=missing)
     assert result.exit_code == 1, result.output
-    assert "Integrated 2 leaves" in result.output and "No checkpoint signed" in result.output
+    assert "Integrated 3 leaves" in result.output and "No checkpoint signed" in result.output
     key_file = tmp_path / "log.pem"
     made = runner.invoke(cli, ["ledger", "keygen", str(key_file)])
     assert made.exit_code == 0 and "BEGIN PUBLIC KEY" in made.output, made.output
@@ -209,4 +209,4 @@ def test_ledger_sequence_integrates_and_signs_and_fails_loudly_without_a_key(
         cli, ["ledger", "sequence"], env=environment(settings, database, SHAFFOF_LEDGER_KEY_FILE=str(key_file))
     )
     assert result.exit_code == 0, result.output
-    assert "Integrated 0 leaves; the tree has 2. Signed checkpoint 2" in result.output
+    assert "Integrated 0 leaves; the tree has 3. Signed checkpoint 3" in result.output

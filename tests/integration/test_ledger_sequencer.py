@@ -153,7 +153,7 @@ def test_writers_and_several_sequencers_at_once_give_a_gapless_verifiable_log(wo
         for thread in background:
             thread.stop()
     final = platform.ledger.sequence()
-    leaves = writers * per_writer * 2  # submitted + registered
+    leaves = writers * per_writer * 3  # submitted + registered + assigned
     assert len(set(numbers)) == writers * per_writer
     assert final.tree_size == leaves
     rows = sequenced(database)

@@ -115,17 +115,17 @@ def test_the_applicant_sees_an_officer_action_live(settings: Settings, database:
         with http.stream("GET", f"/api/v1/cases/{number}/events", headers=alice) as response:
             events = Events(response)
             ready = events.next("ready")
-            assert ready["id"] == "2" and ready["data"]["state"] == "registered"
+            assert ready["id"] == "3" and ready["data"]["state"] == "registered"  # submitted, registered, assigned
 
             assert http.post(f"/api/v1/officer/cases/{number}/take", headers=officer).status_code == 200
             taken = events.next("case-event")
-            assert taken["id"] == "3"
+            assert taken["id"] == "4"
             assert taken["data"]["registration_number"] == number
             assert (taken["data"]["kind"], taken["data"]["state_after"]) == ("taken", "in_review")
 
             http.post(f"/api/v1/officer/cases/{number}/request-info", json={"message": "Uy raqami?"}, headers=officer)
             asked = events.next("case-event")
-            assert asked["id"] == "4" and asked["data"]["reason"] == "Uy raqami?"
+            assert asked["id"] == "5" and asked["data"]["reason"] == "Uy raqami?"
             time.sleep(HEARTBEAT * 3)  # an idle stream carries heartbeats
             http.post(f"/api/v1/cases/{number}/respond", json={"message": "12-uy"}, headers=alice)
             assert events.next("case-event")["data"]["kind"] == "info_provided"
@@ -147,10 +147,10 @@ def test_a_reconnect_with_last_event_id_resends_what_was_missed(
         with http.stream("GET", f"/api/v1/cases/{number}/events", headers=headers) as response:
             events = Events(response)
             ready = events.next("ready")
-            assert "id" not in ready and ready["data"]["resumed_after"] == 2
-            assert [events.next("case-event")["id"] for _ in range(2)] == ["3", "4"]
+            assert "id" not in ready and ready["data"]["resumed_after"] == 3
+            assert [events.next("case-event")["id"] for _ in range(2)] == ["4", "5"]
             http.post(f"/api/v1/cases/{number}/respond", json={"message": "4-kvartal"}, headers=alice)
-            assert events.next("case-event")["id"] == "5"
+            assert events.next("case-event")["id"] == "6"
 
 
 def test_the_officer_queue_stream_follows_the_agency(settings: Settings, database: Database, world: World) -> None:
@@ -230,7 +230,7 @@ def test_an_action_on_one_server_reaches_a_stream_on_another(
                 assert case_events.next("case-event")["data"]["kind"] == "taken"
                 assert queue_events.next("queue-event")["data"] == {
                     "registration_number": number,
-                    "seq": 3,
+                    "seq": 4,  # submitted, registered, assigned, taken
                     "kind": "taken",
                     "state": "in_review",
                 }

@@ -40,7 +40,7 @@ def test_citizen_files_an_appeal_and_officers_take_request_forward_and_decide(cl
     # The citizen reads the case, its timeline and their list.
     assert client.get(f"/api/v1/cases/{number}", headers=alice).json()["registration_number"] == number
     timeline = client.get(f"/api/v1/cases/{number}/timeline", headers=alice).json()
-    assert [e["kind"] for e in timeline] == ["submitted", "registered"]
+    assert [e["kind"] for e in timeline] == ["submitted", "registered", "assigned"]
     assert [c["registration_number"] for c in client.get("/api/v1/cases", headers=alice).json()] == [number]
     document = client.get(f"/api/v1/cases/{number}/documents/{case['documents'][0]['sha256']}", headers=alice)
     assert document.status_code == 200 and document.content == PDF
@@ -76,7 +76,7 @@ def test_citizen_files_an_appeal_and_officers_take_request_forward_and_decide(cl
     new_number = child["registration_number"]
     assert new_number.startswith("TOSHHOK-")
 
-    city = token(client, "toshhok.officer")
+    city = token(client, world.assignee(new_number))  # routed by the city's assignment rule
     new_case = client.get(f"/api/v1/cases/{new_number}", headers=city).json()
     assert new_case["state"] == "registered"
     # The documents travel with the case.
@@ -98,15 +98,16 @@ def test_citizen_files_an_appeal_and_officers_take_request_forward_and_decide(cl
     assert [e["kind"] for e in first] == [
         "submitted",
         "registered",
+        "assigned",
         "taken",
         "info_requested",
         "info_provided",
         "forwarded",
     ]
-    assert first[3]["reason"] == "Uy raqamini aniqlashtiring"
-    assert first[5]["data"]["new_case"] == new_number
+    assert first[4]["reason"] == "Uy raqamini aniqlashtiring"
+    assert first[6]["data"]["new_case"] == new_number
     second = client.get(f"/api/v1/cases/{new_number}/timeline", headers=alice).json()
-    assert [e["kind"] for e in second] == ["submitted", "registered", "taken", "decided"]
+    assert [e["kind"] for e in second] == ["submitted", "registered", "assigned", "taken", "decided"]
     assert second[-1]["reason"] == "Chiroqlar 10 kun ichida almashtiriladi"
 
 

@@ -60,10 +60,12 @@ def _history(world: World) -> dict[str, str]:
     clock[0] = START + dt.timedelta(days=41)
     review = cases.contest(alice, numbers["on_time"], "Qaror asossiz, qayta ko'rib chiqishni so'rayman")
     numbers["review"] = review.registration_number
-    head = world.actors["toshhok.officer"]
-    cases.take(head, numbers["review"])
+    reviewer = world.assignee(numbers["review"])  # routed by the body's rule (issue 12)
+    cases.take(world.actors[reviewer], numbers["review"])
     clock[0] = START + dt.timedelta(days=45)
-    cases.decide(head, numbers["review"], Outcome.approved, "Shikoyat asosli")  # the decision is changed
+    cases.decide(world.actors[reviewer], numbers["review"], Outcome.approved, "Shikoyat asosli")  # changed:
+    second = "toshhok.officer2" if reviewer == "toshhok.officer" else "toshhok.officer"
+    cases.approve_decision(world.actors[second], numbers["review"])  # a reversal needs a second officer
     platform.ratings.rate(alice, numbers["on_time"], Rate(score=2))
     platform.ratings.rate(alice, numbers["late"], Rate(score=5, comment="Rahmat"))
     return numbers

@@ -358,21 +358,17 @@ class Automation:
             else:
                 outcome = command.outcome
             reason = command.reason.strip()
-            self._cases.decide(actor, review_number, outcome, reason, uow=uow)
+            decided = self._cases.decide(actor, review_number, outcome, reason, uow=uow)
             now = self.clock()
-            self._cases.record(
-                session,
-                original,
-                EventKind.decision_reviewed,
-                reason,
-                {
-                    "result": command.result,
-                    "outcome": outcome.value,
-                    "automated_outcome": automation_run.outcome,
-                    "review_case": review_number,
-                },
-                actor.account_id,
-            )
+            data: dict[str, Any] = {
+                "result": command.result,
+                "outcome": outcome.value,
+                "automated_outcome": automation_run.outcome,
+                "review_case": review_number,
+            }
+            if decided.state is not CaseState.decided:  # a reversal waits for a second officer (docs/integrity.md)
+                data["awaiting_approval"] = True
+            self._cases.record(session, original, EventKind.decision_reviewed, reason, data, actor.account_id)
             automation_run.review_result = ReviewResult(command.result)
             automation_run.review_outcome, automation_run.review_reason = outcome.value, reason
             automation_run.review_case_number, automation_run.reviewed_at = review_number, now

@@ -63,6 +63,10 @@ class EventKind(StrEnum):
     process_handed_over = "process_handed_over"  # the automated process handed the case to an officer
     automation_parked = "automation_parked"  # a process step failed: an officer takes over, with the error
     decision_reviewed = "decision_reviewed"  # a human reviewed an automated decision: confirmed or replaced
+    assigned = "assigned"  # routed to an officer by the body's assignment rule (integrity/assignment.py)
+    reassigned = "reassigned"  # moved to another officer by the head of the body, with a reason
+    decision_proposed = "decision_proposed"  # a four-eyes decision awaits a second officer's approval
+    decision_sent_back = "decision_sent_back"  # the second officer refused the proposed decision, with a reason
 
 
 class CaseRelation(StrEnum):

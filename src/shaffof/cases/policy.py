@@ -45,6 +45,22 @@ def ensure_can_work(actor: Actor, case: Case) -> None:
     ensure_can_read(actor, case)
 
 
+def ensure_can_take(actor: Actor, case: Case) -> None:
+    """Starting the review is for the officer the case was routed to; a case routed to nobody (no eligible
+    officer was available) may be taken by any officer of the body. Only the head moves a case (reassign)."""
+    ensure_can_work(actor, case)
+    if case.assignee_account_id is not None and case.assignee_account_id != actor.account_id:
+        raise ActionNotAllowed(
+            f"Case {case.registration_number} is assigned to another officer; the head of the body can reassign it."
+        )
+
+
+def ensure_is_head(actor: Actor, case: Case) -> None:
+    ensure_can_work(actor, case)
+    if actor.role is not Role.head:
+        raise ActionNotAllowed("Only the head of the body can reassign a case.")
+
+
 def ensure_can_decide(actor: Actor, case: Case) -> None:
     ensure_can_work(actor, case)
     if actor.role is not Role.head and case.assignee_account_id != actor.account_id:

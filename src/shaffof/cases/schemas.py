@@ -207,6 +207,9 @@ class CaseSummary(BaseModel):
     sla: SlaState | None = Field(
         default=None, description="on_track / at_risk / overdue / long_overdue; None once closed"
     )
+    awaiting_approval: bool = Field(
+        default=False, description="a proposed decision waits for a second officer's approval (four-eyes)"
+    )
 
 
 class EventPublic(BaseModel):

@@ -38,6 +38,7 @@ from shaffof.cases.errors import (
     TransitionRefused,
 )
 from shaffof.cases.interfaces import (
+    CaseIntegrity,
     DecisionFacts,
     DecisionIssuer,
     IssuedDecision,
@@ -188,8 +189,10 @@ class Cases:
         deadlines: Deadlines | None = None,
         signatures: SubmissionSignatures | None = None,
         sla_policy: SlaPolicy | None = None,
+        integrity: CaseIntegrity | None = None,
     ) -> None:
         self._db = db
+        self._integrity = integrity  # fair assignment, recusal, four-eyes (shaffof.integrity)
         self._signatures = signatures
         self.sla_policy = sla_policy or SlaPolicy()
         self.deadlines = deadlines or Deadlines(db, timezone=timezone)
@@ -551,6 +554,10 @@ class Cases:
         self._apply(session, case, Action.register, None, at, reason="registered on receipt (ZRU-445 Art. 23)")
         case.registered_at = at
         self._due.end(session, case, at, [DeadlineKind.registration])
+        if self._integrity is not None:  # routed by the body's rule, never picked by officers or applicants
+            assignment = self._integrity.assign(session, case, at)
+            case.assignee_account_id = assignment.account_id
+            self._append(session, case, EventKind.assigned, case.state, case.state, None, at, None, assignment.data)
 
     def _open_linked_case(
         self,
@@ -801,6 +808,7 @@ class Cases:
         services = _by_id(session, Service, {c.service_id for c in cases})
         agencies = _by_id(session, Agency, {c.agency_id for c in cases})
         assignees = _by_id(session, Account, {c.assignee_account_id for c in cases if c.assignee_account_id})
+        pending = self._integrity.awaiting_approval(session, cases) if self._integrity is not None else set()
         return [
             CaseSummary(
                 registration_number=c.registration_number,
@@ -812,6 +820,7 @@ class Cases:
                 due_at=c.due_at,
                 assignee=assignees[c.assignee_account_id].display_name if c.assignee_account_id else None,
                 sla=self._sla_now(c),
+                awaiting_approval=c.id in pending,
             )
             for c in cases
         ]
@@ -927,13 +936,55 @@ class Cases:
         reason: str | None = None,
         uow: UnitOfWork | None = None,
     ) -> CasePublic:
-        """Assign the case to the acting officer and start the review."""
+        """Start the review: the officer the case was routed to (or, when nobody eligible was available,
+        any officer of the body, who becomes the assignee). A recused officer is refused."""
 
         def work(session: Session, case: Case, now: dt.datetime) -> None:
+            if self._integrity is not None:
+                self._integrity.ensure_may_act(session, actor, case, "take", now)
             self._apply(session, case, Action.take, actor.account_id, now, reason, {"assignee": actor.display_name})
             case.assignee_account_id = actor.account_id
 
-        return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
+        return self._act(actor, registration_number, policy.ensure_can_take, work, uow)
+
+    def reassign(
+        self,
+        actor: Actor,
+        registration_number: str,
+        officer_login: str,
+        reason: str,
+        *,
+        uow: UnitOfWork | None = None,
+    ) -> CasePublic:
+        """The head of the body moves the case to another officer of the body, with a reason (logged)."""
+
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            if case.state not in OPEN_STATES:
+                raise TransitionRefused(
+                    f"Case {registration_number} is {case.state.value}; only an open case can be reassigned.",
+                    state=case.state.value,
+                    action="reassign",
+                )
+            assignment = self._require_integrity().reassign(session, actor, case, officer_login, reason, now)
+            case.assignee_account_id = assignment.account_id
+            self._append(
+                session,
+                case,
+                EventKind.reassigned,
+                case.state,
+                case.state,
+                actor.account_id,
+                now,
+                reason.strip(),
+                assignment.data,
+            )
+
+        return self._act(actor, registration_number, policy.ensure_is_head, work, uow)
+
+    def _require_integrity(self) -> CaseIntegrity:
+        if self._integrity is None:
+            raise RuntimeError("no integrity service is wired (platform.py connects shaffof.integrity)")
+        return self._integrity
 
     def request_info(
         self, actor: Actor, registration_number: str, message: str, *, uow: UnitOfWork | None = None
@@ -1063,6 +1114,8 @@ class Cases:
         transaction — refused together; without one the worker seals the document with the body's e-seal
         afterwards (docs/decisions/0004)."""
         decided_at = self.clock()
+        if signer is not None and self._needs_second_approval(registration_number, outcome):
+            signer = None  # a four-eyes decision is sealed by the body once approved (docs/integrity.md)
         signed = (
             self._sign_decision(actor, registration_number, outcome, reason, decided_at, signer)
             if signer is not None
@@ -1070,13 +1123,18 @@ class Cases:
         )
 
         def work(session: Session, case: Case, now: dt.datetime) -> None:
-            data: dict[str, Any] = {"outcome": outcome.value}
-            if outcome is Outcome.left_unconsidered:
-                data["citation"] = LEFT_UNCONSIDERED_CITATION.model_dump(mode="json", exclude_none=True)
-            self._apply(session, case, Action.decide, actor.account_id, now, reason, data)
-            self._due.end(session, case, now)
-            case.outcome, case.outcome_reason = outcome, reason
-            case.decided_at, case.decided_by_account_id = decided_at, actor.account_id
+            if self._integrity is not None:
+                self._integrity.ensure_may_act(session, actor, case, "decide", now)
+                why = self._integrity.needs_second_approval(session, case, outcome)
+                if why is not None:
+                    lifecycle.transition(case.state, Action.decide)  # refuse a proposal the case could not take
+                    data = self._integrity.propose(session, actor, case, outcome, reason, why, now)
+                    self._append(
+                        session, case, EventKind.decision_proposed, case.state, case.state, actor.account_id, now,
+                        reason, data,
+                    )  # fmt: skip
+                    return
+            self._record_decision(session, case, actor.account_id, outcome, reason, now, decided_at, {})
             if signed is not None:
                 self._attach_decision(
                     UnitOfWork.of(session),
@@ -1112,6 +1170,74 @@ class Cases:
     ) -> CaseEvent:
         """Append another domain's fact about the case as an event that leaves its state as it is."""
         return self._append(session, case, kind, case.state, case.state, actor_account_id, self.clock(), reason, data)
+
+    def _record_decision(
+        self,
+        session: Session,
+        case: Case,
+        decided_by: int,
+        outcome: Outcome,
+        reason: str,
+        now: dt.datetime,
+        decided_at: dt.datetime,
+        extra: dict[str, Any],
+        event_actor: int | None = None,
+    ) -> None:
+        data: dict[str, Any] = {"outcome": outcome.value, **extra}
+        if outcome is Outcome.left_unconsidered:
+            data["citation"] = LEFT_UNCONSIDERED_CITATION.model_dump(mode="json", exclude_none=True)
+        self._apply(session, case, Action.decide, event_actor or decided_by, now, reason, data)
+        self._due.end(session, case, now)
+        case.outcome, case.outcome_reason = outcome, reason
+        case.decided_at, case.decided_by_account_id = decided_at, decided_by
+
+    def _needs_second_approval(self, registration_number: str, outcome: Outcome) -> bool:
+        if self._integrity is None:
+            return False
+        with self._db.reading() as session:
+            case = self._load(session, registration_number)
+            return self._integrity.needs_second_approval(session, case, outcome) is not None
+
+    def approve_decision(self, actor: Actor, registration_number: str, *, uow: UnitOfWork | None = None) -> CasePublic:
+        """Four-eyes: a second officer of the body approves the proposed decision, which takes effect now as
+        the proposer's decision; the ``decided`` event names both. The body seals the document afterwards."""
+
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            approved = self._require_integrity().approve(session, actor, case, now)
+            self._record_decision(
+                session,
+                case,
+                approved.proposed_by_account_id,
+                approved.outcome,
+                approved.reason,
+                now,
+                now,
+                approved.data,
+                event_actor=actor.account_id,
+            )
+
+        return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
+
+    def send_back_decision(
+        self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None
+    ) -> CasePublic:
+        """Four-eyes: the second officer refuses the proposed decision with a reason; the case stays in review."""
+
+        def work(session: Session, case: Case, now: dt.datetime) -> None:
+            data = self._require_integrity().send_back(session, actor, case, reason, now)
+            self._append(
+                session,
+                case,
+                EventKind.decision_sent_back,
+                case.state,
+                case.state,
+                actor.account_id,
+                now,
+                reason.strip(),
+                data,
+            )
+
+        return self._act(actor, registration_number, policy.ensure_can_work, work, uow)
 
     def _sign_decision(
         self,

@@ -71,4 +71,6 @@ class Service(Base):
     deadline: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     assurance_level: Mapped[AssuranceLevel] = mapped_column(enum_type(AssuranceLevel, 16))
     signature_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Four-eyes outcomes and assignee skills (shaffof.integrity), when the package declares them.
+    integrity: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -73,6 +73,17 @@ class ServiceDeadline(BaseModel):
     description: Translated | None = None
 
 
+class IntegrityRules(BaseModel):
+    """What the integrity domain reads from a package (issue 12): the outcomes that need a second officer's
+    approval before they take effect (four-eyes), and the skill tags an officer needs to be assigned."""
+
+    model_config = ConfigDict(extra="forbid")
+    four_eyes: list[Literal["approved", "rejected", "partially_approved", "left_unconsidered"]] = Field(
+        default_factory=list, description="outcomes that take effect only when a second officer approves"
+    )
+    skills: list[str] = Field(default_factory=list, description="skill tags an assignee must have")
+
+
 class ServicePackage(BaseModel):
     """The contents of one ``service.yaml``."""
 
@@ -99,6 +110,7 @@ class ServicePackage(BaseModel):
         default=False,
         description="submissions must carry the applicant's signature (ZRU-793), e.g. services with legal effect",
     )
+    integrity: IntegrityRules | None = Field(default=None, description="four-eyes outcomes and assignee skills")
 
     @field_validator("form")
     @classmethod
@@ -150,7 +162,8 @@ class ServicePackage(BaseModel):
     def content_hash(self) -> str:
         """SHA-256 of the package's RFC 8785 canonical JSON: a changed package gets a new version."""
         # Absent optional blocks are left out, so adding an optional field does not version every package.
-        data = self.model_dump(mode="json", exclude={"deadline"} if self.deadline is None else None)
+        absent = {name for name in ("deadline", "integrity") if getattr(self, name) is None}
+        data = self.model_dump(mode="json", exclude=absent or None)
         return hashlib.sha256(canonicalize(data)).hexdigest()
 
 

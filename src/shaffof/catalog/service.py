@@ -108,6 +108,7 @@ def _service_row(package: ServicePackage, agency_id: int, version: int, content_
         deadline=package.deadline.model_dump(mode="json", exclude_none=True) if package.deadline else None,
         assurance_level=package.assurance_level,
         signature_required=package.signature_required,
+        integrity=package.integrity.model_dump(mode="json") if package.integrity else None,
     )
 
 

@@ -188,6 +188,7 @@ def worker(
             console.print(f"Automated processes: {platform.advance_automation().by_status or 'none due'}.")
             console.print(f"Decision documents issued: {platform.issue_decisions()}.")
             console.print(f"Mediator message-log entries sealed: {platform.seal_message_log()}.")
+            console.print(f"Integrity monitor: {_integrity_summary(platform.scan_integrity())}.")
             for channel in outbox.not_ready():
                 errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
             try:
@@ -205,8 +206,9 @@ def worker(
                     platform.monitor_sla()
                     platform.issue_decisions()
                     platform.seal_message_log()  # the message log is timestamped in batches (X-Road)
+                    platform.scan_integrity()
                 except Exception:
-                    log.exception("SLA monitor or decision documents pass failed")
+                    log.exception("SLA monitor, decision documents or integrity monitor pass failed")
                 if stop.wait(settings.sla_interval_seconds):
                     return
 
@@ -681,6 +683,10 @@ from shaffof.reports import cli as reports_cli  # noqa: E402
 
 app.add_typer(reports_cli.app, name="stats")
 app.command("egdi")(reports_cli.egdi)
+from shaffof.integrity import cli as integrity_cli  # noqa: E402
+from shaffof.integrity.cli import summary as _integrity_summary  # noqa: E402
+
+app.add_typer(integrity_cli.app, name="integrity")
 
 
 def main() -> None:  # pragma: no cover - console entry

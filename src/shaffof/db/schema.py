@@ -15,6 +15,7 @@ def metadata() -> sa.MetaData:
     from shaffof.db.base import Base
     from shaffof.deadlines import models as _deadlines  # noqa: F401
     from shaffof.identity import models as _identity  # noqa: F401
+    from shaffof.integrity import models as _integrity  # noqa: F401
     from shaffof.ledger import models as _ledger  # noqa: F401
     from shaffof.mediator import models as _mediator  # noqa: F401
     from shaffof.notify import models as _notify  # noqa: F401

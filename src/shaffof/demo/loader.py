@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from shaffof.cases.models import Channel, Outcome
+from shaffof.cases.models import Case, CaseState, Channel, Outcome
 from shaffof.cases.ratings import Rate
 from shaffof.cases.schemas import CaseSubmit, DocumentRef
 from shaffof.catalog import service as catalog
@@ -26,7 +26,8 @@ from shaffof.demo.people import DemoPerson, make_people
 from shaffof.demo.signing import DemoSigners, HistoryTooOld, ensure_authority_since
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
-from shaffof.identity.models import Role
+from shaffof.identity.models import Account, Role
+from shaffof.integrity.errors import Recused
 from shaffof.mediator.admin import DEMO_POLICIES, add_policies
 from shaffof.platform import Platform
 from shaffof.registries.demo import RegistryPerson, load_registries
@@ -150,6 +151,7 @@ def load_demo(
         progress("persons", min(start + BATCH, len(people)), len(people))
 
     _load_registries(platform, people, seed)
+    _integrity_demo(platform, staff, people[0].pinfl, people[1].pinfl)
 
     with platform.db.reading() as session:
         services = list(session.scalars(sa.select(Service).where(Service.is_current).order_by(Service.code)))
@@ -250,6 +252,25 @@ def _load_cases(
         cases.clock, pki.clock = real_clocks
 
 
+def _integrity_demo(platform: Platform, staff: dict[int, list[Actor]], own_pinfl: str, conflict_pinfl: str) -> None:
+    """Issue 12 in the demo: every officer has the 'land' skill (land-plot-allocation asks for it and needs a
+    second officer's approval); 'toshhok.officer1' is linked to their own person record — the first demo
+    person — so that person's cases are never routed to them; 'toshhok.officer2' declared a conflict with
+    the second demo person. Relatives follow once the population registry is connected (platform.py)."""
+    with platform.db.uow() as uow:
+        for officers in staff.values():
+            for officer in officers:
+                login = uow.session.scalar(sa.select(Account.login).where(Account.id == officer.account_id))
+                assert login is not None
+                platform.integrity.set_officer(uow, login, skills=["land"])
+        platform.integrity.set_officer(uow, "toshhok.officer1", pinfl=own_pinfl)
+        officer2 = identity.find_account_by_login(uow.session, "toshhok.officer2")
+        assert officer2 is not None
+        declarant = identity.actor_of(officer2)
+        uow.commit()
+    platform.integrity.declare_conflict(declarant, conflict_pinfl, "Demo: a neighbour (declared conflict of interest)")
+
+
 def _recipient(service: Service, agency_codes: dict[int, str], rng: random.Random) -> str | None:
     if not service.recipients:
         return None
@@ -272,7 +293,9 @@ def _advance(
 ) -> None:
     """Walk a case along a plausible path until the path or the present is reached."""
     cases = platform.cases
-    officer = rng.choice(officers)
+    assignee = uow.session.scalar(sa.select(Case.assignee_account_id).where(Case.registration_number == number))
+    # Fair assignment routed the case; when nobody eligible was available, any officer of the body takes it.
+    officer = next((o for o in officers if o.account_id == assignee), None) or rng.choice(officers)
     at = received
 
     def step(hours_low: float, hours_high: float) -> bool:
@@ -300,7 +323,15 @@ def _advance(
     if not step(48 if not late else 300, 320 if not late else 620):
         return
     outcome = rng.choices(list(Outcome), weights=(55, 20, 15, 10))[0]
-    cases.decide(officer, number, outcome, "Qonun hujjatlari asosida ko'rib chiqildi.", uow=uow)
+    decided = cases.decide(officer, number, outcome, "Qonun hujjatlari asosida ko'rib chiqildi.", uow=uow)
+    if decided.state is CaseState.in_review:  # four-eyes: a second officer of the body approves
+        if not step(2, 48):
+            return
+        second = next(o for o in officers if o.account_id != officer.account_id)
+        try:
+            cases.approve_decision(second, number, uow=uow)
+        except Recused:  # the only other officer is recused: the decision waits (the head may reassign)
+            return
     if rng.random() < 0.05:
         if step(24, 240):
             cases.contest(citizen, number, "Qaror bilan roziman emasman, qayta ko'rib chiqishni so'rayman.", uow=uow)

@@ -15,6 +15,8 @@ from shaffof.automation import pages as automation_pages
 from shaffof.automation import views as automation_views
 from shaffof.config import Settings
 from shaffof.db.engine import Database
+from shaffof.integrity import pages as integrity_pages
+from shaffof.integrity import views as integrity_views
 from shaffof.ledger.sequencer import SequencerThread
 from shaffof.live import views as live_views
 from shaffof.mediator import views as mediator_views
@@ -94,7 +96,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         ledger.router,
         archive.router,
     )
-    for router in (*api_routers, notify_views.router, live_views.router, deadlines.router, automation_views.router):
+    for router in (
+        *api_routers,
+        notify_views.router,
+        live_views.router,
+        deadlines.router,
+        automation_views.router,
+        integrity_views.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     for router in (mediator_views.router, privacy_views.router):
         app.include_router(router, prefix="/api/v1")
@@ -114,5 +123,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(automation_pages.router)
     app.include_router(statistics_pages.router)  # /statistics, /statistics/egdi
     app.include_router(open311_views.router)  # /open311/v2: GeoReport v2 for appeals about local issues
+    app.include_router(integrity_pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app

@@ -1,0 +1,91 @@
+"""The officer accountability report (for heads of the body and auditors, not public): per officer the
+cases assigned, decisions, the share decided by the answer deadline, decisions reversed on review and the
+open findings that name them — each number with the registration numbers behind it.
+
+Applicants' ratings are not recorded on this installation yet, so the report says so (``average_rating`` is
+None) instead of inventing a figure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from shaffof.cases.models import Case, CaseRelation
+from shaffof.catalog.models import Agency
+from shaffof.identity.models import Account, Role
+from shaffof.integrity.models import Finding, FindingStatus
+from shaffof.integrity.monitor import REVERSED
+from shaffof.integrity.schemas import Measure, OfficerLine
+
+
+def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
+    agency = session.get(Agency, agency_id)
+    assert agency is not None
+    staff = list(
+        session.scalars(
+            sa.select(Account)
+            .where(Account.agency_id == agency_id, Account.role.in_((Role.officer, Role.head)))
+            .order_by(Account.role.desc(), Account.login)
+        )
+    )
+    ids = [a.id for a in staff]
+    assigned: dict[int | None, list[str]] = defaultdict(list)
+    for account_id, number in session.execute(
+        sa.select(Case.assignee_account_id, Case.registration_number)
+        .where(Case.agency_id == agency_id, Case.assignee_account_id.in_(ids))
+        .order_by(Case.received_at)
+    ):
+        assigned[account_id].append(number)
+    decided: dict[int | None, list[str]] = defaultdict(list)
+    on_time: dict[int | None, list[str]] = defaultdict(list)
+    for account_id, number, decided_at, due_at in session.execute(
+        sa.select(Case.decided_by_account_id, Case.registration_number, Case.decided_at, Case.due_at)
+        .where(Case.agency_id == agency_id, Case.decided_by_account_id.in_(ids))
+        .order_by(Case.decided_at)
+    ):
+        decided[account_id].append(number)
+        if due_at is None or (decided_at is not None and decided_at <= due_at):
+            on_time[account_id].append(number)
+    review = aliased(Case)
+    reversed_: dict[int | None, list[str]] = defaultdict(list)
+    for account_id, number in session.execute(
+        sa.select(Case.decided_by_account_id, Case.registration_number)
+        .join(review, sa.and_(review.parent_agency_id == Case.agency_id, review.parent_case_id == Case.id))
+        .where(
+            Case.agency_id == agency_id,
+            Case.decided_by_account_id.in_(ids),
+            review.relation == CaseRelation.review_of,
+            review.outcome.in_(REVERSED),
+        )
+    ):
+        reversed_[account_id].append(number)
+    findings: dict[int | None, list[str]] = defaultdict(list)
+    for named, case_number, rule in session.execute(
+        sa.select(Finding.account_id, Finding.registration_number, Finding.rule_code).where(
+            Finding.account_id.in_(ids), Finding.status == FindingStatus.open
+        )
+    ):
+        findings[named].append(case_number if case_number is not None else rule)
+    lines = []
+    for account in staff:
+        made = decided[account.id]
+        timely = set(on_time[account.id])
+        lines.append(
+            OfficerLine(
+                officer=account.display_name,
+                login=account.login,
+                agency=agency.code,
+                cases=Measure(value=len(assigned[account.id]), cases=assigned[account.id]),
+                decided=Measure(value=len(made), cases=made),
+                on_time_percent=Measure(
+                    value=round(100 * len(timely) / len(made), 1) if made else None,
+                    cases=[n for n in made if n not in timely],  # the late ones: the cases behind the gap
+                ),
+                reversed_on_review=Measure(value=len(reversed_[account.id]), cases=reversed_[account.id]),
+                findings=Measure(value=len(findings[account.id]), cases=findings[account.id]),
+            )
+        )
+    return lines
