@@ -93,13 +93,17 @@ def database(backend: str, root: Path) -> Iterator[tuple[str, str]]:
     cluster = ThrowawayCluster()
     try:
         url = cluster.start()
-        engine = sa.create_engine(url)
-        with engine.connect() as connection:
-            version = connection.execute(sa.text("SHOW server_version")).scalar()
-        engine.dispose()
-        yield url, f"PostgreSQL {version} (throwaway cluster, fsync=off)"
+        yield url, f"PostgreSQL {server_version(url)} (throwaway cluster, fsync=off)"
     finally:
         cluster.stop()
+
+
+def server_version(url: str) -> str:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        version = connection.execute(sa.text("SHOW server_version")).scalar()
+    engine.dispose()
+    return str(version)
 
 
 def load_cases(db: Database, n: int, mode: str) -> float:

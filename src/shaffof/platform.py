@@ -69,7 +69,8 @@ class Platform:
         cases.add_event_handler(live.on_case_event)  # live signals, sent after the commit
         log_key = LogKeySource(settings.ledger_key_file, settings.data_dir, production=settings.is_production)
         ledger = Ledger(db, keys=log_key, origin=settings.ledger_origin, cases=cases)
-        cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
+        # the event's leaf, in the same transaction (a bulk operation's leaves in one statement per batch)
+        cases.add_event_handler(ledger.record_case_event, batch=ledger.record_case_events)
         return cls(
             settings=settings,
             db=db,
