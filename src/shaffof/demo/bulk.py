@@ -434,7 +434,9 @@ def _insert_cases(connection: sa.Connection, sql: _Dialect) -> None:
         "ELSE 'service_centre' END"
     )
     number = (
-        f"k.agency_code || '-' || CAST({_year(sql)} AS TEXT) || '-' || lpad(CAST(x.n AS TEXT), 6, '0')"
+        f"k.agency_code || '-' || CAST({_year(sql)} AS TEXT) || '-' || "
+        # lpad cuts a longer string to the length: numbers past 999,999 keep all their digits
+        "lpad(CAST(x.n AS TEXT), GREATEST(6, length(CAST(x.n AS TEXT))), '0')"
         if sql.postgres
         else f"k.agency_code || '-' || {_year(sql)} || '-' || printf('%06d', x.n)"
     )

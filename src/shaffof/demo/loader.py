@@ -34,7 +34,7 @@ DEMO_PASSWORD = "shaffof-demo-2026"  # noqa: S105  (printed to the operator; dem
 PERSONS_PER_SCALE = 2_000
 CASES_PER_SCALE = 10_000
 BATCH = 250
-BULK_PERSONS = 20_000  # persons are still registered through the domain; millions of cases share them
+BULK_PERSONS = 5_000  # persons are still registered through the domain; millions of cases share them
 
 # A minimal valid PDF and JPEG, the demo's attached documents (content-addressed: stored once).
 DEMO_PDF = (
@@ -69,6 +69,7 @@ def load_demo(
     scale: float = 1.0,
     seed: int = 2026,
     bulk: bool = False,
+    now: dt.datetime | None = None,
     progress: Callable[[str, int, int], None] = lambda _task, _done, _total: None,
 ) -> DemoReport:
     if platform.settings.is_production:
@@ -149,7 +150,7 @@ def load_demo(
         agency_codes = {a.id: a.code for a in agencies}
     total = int(CASES_PER_SCALE * scale)
     if bulk:
-        load_bulk_cases(platform, total, seed=seed, progress=progress)
+        load_bulk_cases(platform, total, seed=seed, now=now, progress=progress)
         return DemoReport(len(agencies), len(services), sum(len(v) for v in staff.values()), len(people), total)
     _load_cases(platform, rng, services, agencies, agency_codes, staff, citizens, total, progress)
     return DemoReport(len(agencies), len(services), sum(len(v) for v in staff.values()), len(people), total)
