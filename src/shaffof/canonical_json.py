@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 
@@ -65,6 +66,11 @@ def _shortest_digits(value: float) -> tuple[str, int]:
     return digits, exponent
 
 
+# What json.dumps(value, ensure_ascii=False) runs for a string — minimal escaping, lower-case \u00xx as
+# RFC 8785 §3.2.2.2 asks — without building an encoder per call (a ledger leaf has some thirty strings).
+_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
 def _encode(value: Any, out: list[str]) -> None:
     if value is None:
         out.append("null")
@@ -75,7 +81,7 @@ def _encode(value: Any, out: list[str]) -> None:
     elif isinstance(value, int | float):
         out.append(_number(value))
     elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(_string(value))
     elif isinstance(value, list | tuple):
         out.append("[")
         for i, item in enumerate(value):
@@ -91,7 +97,7 @@ def _encode(value: Any, out: list[str]) -> None:
         for i, key in enumerate(sorted(keys, key=lambda k: k.encode("utf-16-be"))):
             if i:
                 out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(_string(key))
             out.append(":")
             _encode(value[key], out)
         out.append("}")

@@ -181,7 +181,8 @@ class Platform:
             if settings.ledger_acceptable_failure_seconds
             else None,
         )
-        cases.add_event_handler(ledger.record_case_event)  # the event's leaf, in the same transaction
+        # the event's leaf, in the same transaction (a bulk operation's leaves in one statement per batch)
+        cases.add_event_handler(ledger.record_case_event, batch=ledger.record_case_events)
         archive = Archive(
             db,
             blobs,

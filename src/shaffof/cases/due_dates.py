@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from shaffof.cases.lifecycle import OPEN_STATES
@@ -45,6 +46,7 @@ from shaffof.deadlines.policies import (
     deadline_kinds,
 )
 from shaffof.deadlines.service import Deadlines
+from shaffof.deadlines.sla import SlaPolicy, SlaState
 from shaffof.errors import FieldError
 from shaffof.identity.actor import Actor
 from shaffof.identity.models import Role
@@ -53,6 +55,17 @@ APPEAL_KINDS = frozenset({ServiceKind.ariza, ServiceKind.taklif, ServiceKind.shi
 EXTENSION_KINDS = {"study": AdjustmentKind.study_extension, "exceptional": AdjustmentKind.exceptional_extension}
 MIN_JUSTIFICATION = 10
 BATCH = 2_000
+# What the case-event subscribers read of a case (registration number for leaves and signals, the
+# applicant for notices, the state and answer deadline for their texts).
+SUBSCRIBER_COLUMNS = (
+    Case.agency_id,
+    Case.id,
+    Case.registration_number,
+    Case.applicant_account_id,
+    Case.state,
+    Case.due_at,
+    Case.event_count,
+)
 WORK_MEM = "256MB"
 
 
@@ -300,10 +313,13 @@ class DueDates:
         calendar: LegalCalendar,
         at: dt.datetime,
         reason: str,
-        notify: Callable[[Session, Case, CaseEvent], None] | None = None,
+        sla: SlaPolicy,
+        notify: Callable[[Session, Sequence[tuple[Case, CaseEvent]]], None] | None = None,
     ) -> int:
         """Move the due dates of open cases whose count passes ``changed_on``; one
         ``deadline_recomputed`` event per moved deadline. Returns the number of moved deadlines.
+        A case whose answer deadline moved gets its next SLA check anew (``sla``): an on-track case at its
+        new at-risk instant, any other at once (it may go back, or on).
 
         Set-based: deadlines without adjustments are grouped by (policy, service, start day, due day) — one
         computation per group, joined back through a temporary table, the rows moved by one UPDATE (on
@@ -339,9 +355,13 @@ class DueDates:
             sa.select(*keys).select_from(CaseDeadline).join(Case, same_case).where(plain).group_by(*keys)
         ):
             policy = self.deadlines.resolve(policy_name, services[service_id].deadline)
-            noon = dt.datetime.combine(starts_on, dt.time(12), tzinfo=ZoneInfo(self.deadlines.timezone))
+            zone = ZoneInfo(self.deadlines.timezone)
+            noon = dt.datetime.combine(starts_on, dt.time(12), tzinfo=zone)
             computation = self.deadlines.compute(policy, noon, calendar)
             if computation.due_on != due_on:
+                # The group's earliest at-risk instant (received at the start of its day): checked early, a
+                # case is rescheduled exactly by the monitor; never late.
+                midnight = dt.datetime.combine(starts_on, dt.time(), tzinfo=zone)
                 group_rows.append(
                     {
                         "policy": policy_name,
@@ -351,6 +371,7 @@ class DueDates:
                         "new_due_at": computation.due_at,
                         "new_due_on": computation.due_on,
                         "new_due_at_text": computation.due_at.isoformat(),
+                        "new_check_at": sla.at_risk_from(midnight, computation.due_at),
                     }
                 )
         if group_rows:
@@ -365,7 +386,16 @@ class DueDates:
                 g.starts_on == CaseDeadline.starts_on,
                 g.old_due_on == CaseDeadline.due_on,
             )
-            columns = ["agency_id", "case_id", "kind", "new_due_at", "new_due_on", "new_due_at_text", "old_due_on"]
+            columns = [
+                "agency_id",
+                "case_id",
+                "kind",
+                "new_due_at",
+                "new_due_on",
+                "new_due_at_text",
+                "old_due_on",
+                "new_check_at",
+            ]
             if postgres:
                 moved_rows = (
                     sa.update(CaseDeadline)
@@ -379,6 +409,7 @@ class DueDates:
                         g.new_due_on,
                         g.new_due_at_text,
                         g.old_due_on,
+                        g.new_check_at,
                     )
                     .cte("moved")
                 )
@@ -392,6 +423,7 @@ class DueDates:
                     g.new_due_on,
                     g.new_due_at_text,
                     g.old_due_on,
+                    g.new_check_at,
                 ).where(in_group)
                 session.execute(targets.insert().from_select(columns, selected))
                 t = targets.c
@@ -437,6 +469,11 @@ class DueDates:
                         "new_due_on": computation.due_on,
                         "new_due_at_text": computation.due_at.isoformat(),
                         "old_due_on": row.due_on,
+                        "new_check_at": (
+                            None
+                            if row.clock_stopped_at is not None
+                            else sla.at_risk_from(row.started_at, computation.due_at)
+                        ),
                     }
                 )
                 row.due_at, row.due_on, row.updated_at = computation.due_at, computation.due_on, at
@@ -460,7 +497,7 @@ class DueDates:
         changed_on: dt.date,
         at: dt.datetime,
         reason: str,
-        notify: Callable[[Session, Case, CaseEvent], None] | None,
+        notify: Callable[[Session, Sequence[tuple[Case, CaseEvent]]], None] | None,
     ) -> None:
         """Append one event per moved deadline and update the cases (due_at, event_count)."""
         t = targets.c
@@ -513,6 +550,7 @@ class DueDates:
                 t.case_id,
                 sa.func.count().label("moved"),
                 sa.func.max(sa.case((t.kind == DeadlineKind.answer.value, t.new_due_at))).label("answer_due_at"),
+                sa.func.max(sa.case((t.kind == DeadlineKind.answer.value, t.new_check_at))).label("answer_check_at"),
             )
             .group_by(t.agency_id, t.case_id)
             .subquery()
@@ -523,6 +561,13 @@ class DueDates:
             .values(
                 event_count=Case.event_count + per_case.c.moved,
                 due_at=sa.func.coalesce(per_case.c.answer_due_at, Case.due_at),
+                # deadlines.sla.SlaPolicy.next_check, set-based: unchanged if the answer did not move; an
+                # on-track case at its new at-risk instant (none while its clock is stopped); others now.
+                next_check_at=sa.case(
+                    (per_case.c.answer_due_at.is_(None), Case.next_check_at),
+                    (Case.sla_state == SlaState.on_track, per_case.c.answer_check_at),
+                    else_=sa.literal(at, UTCDateTime()),
+                ),
                 updated_at=at,
             ),
             execution_options={"synchronize_session": False},
@@ -535,9 +580,10 @@ class DueDates:
         session: Session,
         targets: sa.Table,
         at: dt.datetime,
-        notify: Callable[[Session, Case, CaseEvent], None],
+        notify: Callable[[Session, Sequence[tuple[Case, CaseEvent]]], None],
     ) -> None:
-        """Hand the new events to the subscribed domains (ledger, notifications), in batches."""
+        """Hand the new events to the subscribed domains (ledger, notifications, live updates), in batches.
+        The cases are read with the columns subscribers use (not the form); any other is loaded on access."""
         t = targets.c
         keys = session.execute(sa.select(t.agency_id, t.case_id).distinct().order_by(t.agency_id, t.case_id)).all()
         for start in range(0, len(keys), BATCH):
@@ -546,11 +592,11 @@ class DueDates:
             rows = session.execute(
                 sa.select(Case, CaseEvent)
                 .join(CaseEvent, sa.and_(CaseEvent.agency_id == Case.agency_id, CaseEvent.case_id == Case.id))
+                .options(orm.load_only(*SUBSCRIBER_COLUMNS))
                 .where(wanted, CaseEvent.kind == EventKind.deadline_recomputed, CaseEvent.at == at)
                 .order_by(CaseEvent.agency_id, CaseEvent.case_id, CaseEvent.seq)
             ).all()
-            for case, event in rows:
-                notify(session, case, event)
+            notify(session, [(case, event) for case, event in rows])
             session.flush()
             session.expunge_all()
 
@@ -569,6 +615,7 @@ def _move_columns() -> list[sa.Column[Any]]:
         sa.Column("new_due_on", sa.Date),
         sa.Column("new_due_at_text", sa.String(40)),
         sa.Column("old_due_on", sa.Date),
+        sa.Column("new_check_at", UTCDateTime()),
     ]
 
 
@@ -581,6 +628,7 @@ def _group_columns() -> list[sa.Column[Any]]:
         sa.Column("new_due_at", UTCDateTime()),
         sa.Column("new_due_on", sa.Date),
         sa.Column("new_due_at_text", sa.String(40)),
+        sa.Column("new_check_at", UTCDateTime()),
     ]
 
 

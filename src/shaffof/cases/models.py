@@ -93,6 +93,13 @@ class Case(Base):
             sqlite_where=sa.text(OPEN_STATES_SQL),
             postgresql_where=sa.text(OPEN_STATES_SQL),
         ),
+        # The SLA monitor's work list: open cases by the instant their service-level state next changes.
+        sa.Index(
+            "ix_cases_sla_check",
+            "next_check_at",
+            sqlite_where=sa.text(OPEN_STATES_SQL),
+            postgresql_where=sa.text(OPEN_STATES_SQL),
+        ),
     )
 
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
@@ -123,6 +130,9 @@ class Case(Base):
         enum_type(SlaState, 16), default=SlaState.on_track, server_default=SlaState.on_track.value
     )
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the SLA state may next change (deadlines.sla.SlaPolicy.next_check); NULL while the clock is
+    # stopped or nothing more can change. The monitor looks only at the cases whose instant has come.
+    next_check_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -123,6 +123,14 @@ class CaseReadHandler(Protocol):
     def __call__(self, session: Session, actor: Actor, case: Case, categories: tuple[str, ...]) -> None: ...
 
 
+class CaseEventBatchHandler(Protocol):
+    """The same, for many events of one bulk operation at once (a calendar change moving a million
+    deadlines): a subscriber whose per-event work has a set-based form (one COPY of a million ledger leaves
+    rather than a million INSERTs) registers it beside its per-event handler."""
+
+    def __call__(self, session: Session, events: Sequence[tuple[Case, CaseEvent]]) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Signed:
     """A verified, timestamped submission signature, ready to be kept with the case."""
@@ -199,6 +207,7 @@ class Cases:
         self._due = DueDates(self.deadlines)
         self._event_handlers = list(event_handlers)
         self._read_handlers: list[CaseReadHandler] = []
+        self._batch_handlers: dict[CaseEventHandler, CaseEventBatchHandler] = {}
         self._blobs = blobs
         self._tz = ZoneInfo(timezone)
         self._timezone = timezone
@@ -527,6 +536,7 @@ class Cases:
         session.add(case)
         session.flush()
         self._due.open(session, case, service, received_at)
+        self._schedule_sla(session, case, received_at)
         return case
 
     def _next_registration_number(self, session: Session, agency: Agency, at: dt.datetime) -> str:
@@ -666,9 +676,12 @@ class Cases:
             handler(session, case, event)
         return event
 
-    def add_event_handler(self, handler: CaseEventHandler) -> None:
-        """Subscribe another domain to case events; it runs inside the same transaction."""
+    def add_event_handler(self, handler: CaseEventHandler, *, batch: CaseEventBatchHandler | None = None) -> None:
+        """Subscribe another domain to case events; it runs inside the same transaction. ``batch``, if
+        given, receives bulk operations' events in batches instead (it must do what ``handler`` does)."""
         self._event_handlers.append(handler)
+        if batch is not None:
+            self._batch_handlers[handler] = batch
 
     def add_read_handler(self, handler: CaseReadHandler) -> None:
         """Subscribe another domain to reads of cases (the data tracker)."""
@@ -994,6 +1007,7 @@ class Cases:
             stopped = self._due.stop_clock(session, case, now)
             data = {"clock_stopped_at": _utc_text(now)} if stopped else None
             self._apply(session, case, Action.request_info, actor.account_id, now, message, data)
+            self._schedule_sla(session, case, now)  # a stopped clock: nothing to check until it restarts
 
         return self._act(actor, registration_number, policy.ensure_can_decide, work, uow)
 
@@ -1017,6 +1031,7 @@ class Cases:
                 raise SubmissionInvalid("Some documents cannot be attached; nothing was sent.", errors=errors)
             lifecycle.transition(case.state, Action.provide_info)
             restarted = self._due.restart_clock(session, case, now)
+            self._schedule_sla(session, case, now)
             data: dict[str, Any] = {"documents": [u.sha256 for u, _ in uploads]}
             if restarted is not None:
                 data |= {"clock_stopped_at": _utc_text(restarted[1]), "clock_restarted_at": _utc_text(now)}
@@ -1291,6 +1306,7 @@ class Cases:
             _moved, data = self._due.extend(
                 session, case, actor, command.kind, command.justification, command.days, now
             )
+            self._schedule_sla(session, case, now)  # an extension may take a case back to on track
             self._append(
                 session,
                 case,
@@ -1311,12 +1327,23 @@ class Cases:
         """Subscribed to calendar changes (deadlines domain): move the due dates of the open cases whose
         count passes ``changed_on``, each with a ``deadline_recomputed`` event, inside the caller's transaction."""
         return self._due.recompute_for_calendar_change(
-            session, changed_on, calendar, at, reason, notify=self._dispatch if self._event_handlers else None
+            session,
+            changed_on,
+            calendar,
+            at,
+            reason,
+            self.sla_policy,
+            notify=self._dispatch_batch if self._event_handlers else None,
         )
 
-    def _dispatch(self, session: Session, case: Case, event: CaseEvent) -> None:
+    def _dispatch_batch(self, session: Session, events: Sequence[tuple[Case, CaseEvent]]) -> None:
         for handler in self._event_handlers:
-            handler(session, case, event)
+            batch = self._batch_handlers.get(handler)
+            if batch is not None:
+                batch(session, events)
+                continue
+            for case, event in events:
+                handler(session, case, event)
 
     def contest(
         self, actor: Actor, registration_number: str, reason: str, *, uow: UnitOfWork | None = None
@@ -1384,56 +1411,53 @@ class Cases:
 
     # ------------------------------------------------------------------ SLA monitor
 
-    def monitor_sla(
-        self,
-        *,
-        escalate: Escalate | None = None,
-        batch_size: int = 500,
-        longest_period: dt.timedelta = dt.timedelta(days=92),
-    ) -> SlaReport:
+    def monitor_sla(self, *, escalate: Escalate | None = None, batch_size: int = 500) -> SlaReport:
         """Move open cases through on_track → at_risk → overdue → long_overdue as the clock runs; record each
         change as an event and escalate (overdue: to the head of the body; long overdue: to the higher body).
 
-        Candidates come from the partial index on open cases' deadlines: those due within the at-risk share
-        of the longest period, and those not on track (an extension may have put them back). A case whose
-        clock is stopped keeps its state. Each batch is one transaction.
+        The work list is the open cases whose ``next_check_at`` has come (partial index
+        ``ix_cases_sla_check``): each operation that moves a deadline or a state sets the instant the state
+        next changes, so a pass reads only the cases about to change, not every case near its deadline. A
+        case whose clock is stopped keeps its state. Each batch is one transaction.
         """
         now = self.clock()
-        horizon = now + longest_period * self.sla_policy.at_risk_share
         report = SlaReport()
         with self._db.reading() as session:
-            stopped = (
-                sa.select(CaseDeadline.case_id)
-                .where(
-                    CaseDeadline.agency_id == Case.agency_id,
-                    CaseDeadline.case_id == Case.id,
-                    CaseDeadline.kind == DeadlineKind.answer,
-                    CaseDeadline.clock_stopped_at.is_not(None),
-                )
-                .exists()
-            )
             keys = session.execute(
                 sa.select(Case.agency_id, Case.id)
-                .where(
-                    sa.text(OPEN_STATES_SQL),
-                    Case.state.in_(OPEN_STATES),
-                    Case.due_at.is_not(None),
-                    sa.or_(Case.due_at < horizon, Case.sla_state != SlaState.on_track),
-                    ~stopped,
-                )
-                .order_by(Case.due_at)
+                .where(sa.text(OPEN_STATES_SQL), Case.next_check_at <= now)
+                .order_by(Case.next_check_at)
             ).all()
         for start in range(0, len(keys), batch_size):
             with self._db.uow() as uow:
                 session = uow.session
                 for agency_id, case_id in keys[start : start + batch_size]:
                     case = session.get(Case, (agency_id, case_id), with_for_update=True)
-                    if case is None or case.state not in OPEN_STATES or case.due_at is None:
+                    if (
+                        case is None
+                        or case.state not in OPEN_STATES
+                        or case.next_check_at is None
+                        or case.next_check_at > now  # another worker's pass got there first
+                    ):
                         continue
                     report.checked += 1
-                    self._apply_sla(session, case, now, escalate, report)
+                    if case.due_at is not None and not self._clock_stopped(session, case):
+                        self._apply_sla(session, case, now, escalate, report)
+                    self._schedule_sla(session, case, now)
                 uow.commit()
         return report
+
+    def _clock_stopped(self, session: Session, case: Case) -> bool:
+        answer = session.get(CaseDeadline, (case.agency_id, case.id, DeadlineKind.answer))
+        return answer is not None and answer.clock_stopped_at is not None
+
+    def _schedule_sla(self, session: Session, case: Case, now: dt.datetime) -> None:
+        """Set when the monitor must next look at the case (deadlines.sla.SlaPolicy.next_check): never while
+        it is closed, has no answer deadline, or its clock is stopped (the period is not running)."""
+        if case.state not in OPEN_STATES or case.due_at is None or self._clock_stopped(session, case):
+            case.next_check_at = None
+            return
+        case.next_check_at = self.sla_policy.next_check(case.sla_state, case.received_at, case.due_at, now)
 
     def _apply_sla(
         self, session: Session, case: Case, now: dt.datetime, escalate: Escalate | None, report: SlaReport

@@ -85,6 +85,14 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 2026,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if demo data is already loaded")] = False,
     services_dir: Annotated[Path | None, typer.Option(help="service packages")] = None,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="load-test generator: write the cases set-based (millions in minutes), without ledger leaves, "
+            "outbox rows or documents — for benchmarks, not for verify-log",
+        ),
+    ] = False,
 ) -> None:
     """Load the demo data: agencies, services, staff, persons and cases (through the domain rules)."""
     from shaffof.demo.loader import DEMO_PASSWORD, DemoRefused, has_demo_data, load_demo
@@ -112,7 +120,7 @@ def demo(
 
             try:
                 result = load_demo(
-                    platform, services_dir or settings.services_dir, scale=scale, seed=seed, progress=report
+                    platform, services_dir or settings.services_dir, scale=scale, seed=seed, bulk=bulk, progress=report
                 )
             except DemoRefused as error:
                 errors.print(f"[red]{error}[/red]")

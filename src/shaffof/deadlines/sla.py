@@ -51,3 +51,19 @@ class SlaPolicy:
     def at_risk_from(self, started_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
         """The instant a case turns at risk."""
         return due_at - (due_at - started_at) * self.at_risk_share
+
+    def next_check(
+        self, stored: SlaState, started_at: dt.datetime, due_at: dt.datetime, now: dt.datetime
+    ) -> dt.datetime | None:
+        """When the monitor must next look at a case whose stored state is ``stored``: now if the state
+        is already stale (the deadline moved), else the instant the state changes; None after
+        ``long_overdue``, the last state. The monitor's work is thus proportional to the changes."""
+        if self.state(started_at, due_at, now) is not stored:
+            return now
+        if stored is SlaState.on_track:
+            return self.at_risk_from(started_at, due_at)
+        if stored is SlaState.at_risk:
+            return due_at
+        if stored is SlaState.overdue:
+            return due_at + self.long_overdue_after
+        return None

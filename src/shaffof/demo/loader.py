@@ -2,6 +2,8 @@
 
 Default size: the 15 agencies and the shipped services, 2,000 persons with valid PINFLs and 10,000 cases
 spread over the past year in every state. ``scale`` multiplies persons and cases (benchmark data sets).
+``bulk`` writes the cases with the load-test generator instead (:mod:`shaffof.demo.bulk`: set-based, no
+ledger leaves — for benchmarks at millions of cases), with at most ``BULK_PERSONS`` persons.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from shaffof.catalog import service as catalog
 from shaffof.catalog.models import Agency, Service
 from shaffof.db.base import utcnow
 from shaffof.db.uow import UnitOfWork
+from shaffof.demo.bulk import load_bulk_cases
 from shaffof.demo.forms import fill
 from shaffof.demo.people import DemoPerson, make_people
 from shaffof.demo.signing import DemoSigners, HistoryTooOld, ensure_authority_since
@@ -36,6 +39,7 @@ DEMO_PASSWORD = "shaffof-demo-2026"  # noqa: S105  (printed to the operator; dem
 PERSONS_PER_SCALE = 2_000
 CASES_PER_SCALE = 10_000
 BATCH = 250
+BULK_PERSONS = 5_000  # persons are still registered through the domain; millions of cases share them
 
 # A minimal valid PDF and JPEG, the demo's attached documents (content-addressed: stored once).
 DEMO_PDF = (
@@ -69,6 +73,8 @@ def load_demo(
     *,
     scale: float = 1.0,
     seed: int = 2026,
+    bulk: bool = False,
+    now: dt.datetime | None = None,
     progress: Callable[[str, int, int], None] = lambda _task, _done, _total: None,
 ) -> DemoReport:
     if platform.settings.is_production:
@@ -122,7 +128,8 @@ def load_demo(
             )
         uow.commit()
 
-    people = make_people(int(PERSONS_PER_SCALE * scale), rng)
+    persons = int(PERSONS_PER_SCALE * scale)
+    people = make_people(min(persons, BULK_PERSONS) if bulk else persons, rng)
     citizens: list[Actor] = []
     logins: dict[int, str] = {}  # account → login (the PINFL), to certify the citizen's demo key
     for start in range(0, len(people), BATCH):
@@ -157,6 +164,9 @@ def load_demo(
         services = list(session.scalars(sa.select(Service).where(Service.is_current).order_by(Service.code)))
         agency_codes = {a.id: a.code for a in agencies}
     total = int(CASES_PER_SCALE * scale)
+    if bulk:
+        load_bulk_cases(platform, total, seed=seed, now=now, progress=progress)
+        return DemoReport(len(agencies), len(services), sum(len(v) for v in staff.values()), len(people), total)
     _load_cases(platform, rng, now, services, agencies, agency_codes, staff, citizens, logins, total, progress)
     return DemoReport(len(agencies), len(services), sum(len(v) for v in staff.values()), len(people), total)
 

@@ -80,6 +80,18 @@ class NewLeaf:
 # record with ``domain_record`` and compares it with the record's leaf (docs/ledger.md).
 RecordSource = Callable[[sa.Connection], Iterator[tuple[int, dict[str, Any]]]]
 
+
+def _leaf_of(case: Case, event: CaseEvent) -> NewLeaf:
+    return NewLeaf(
+        leaf_hash=merkle.leaf_hash(canonical_bytes(record_of(case.registration_number, event))),
+        kind=LeafKind.case_event,
+        subject=case.registration_number,
+        agency_id=event.agency_id,
+        case_id=event.case_id,
+        event_seq=event.seq,
+    )
+
+
 COPY_FROM = 100  # leaves in one call from which PostgreSQL gets them by COPY
 
 
@@ -167,16 +179,12 @@ class Ledger:
     def record_case_event(self, session: Session, case: Case, event: CaseEvent) -> None:
         """The case event handler: the event's leaf joins the event's own transaction."""
         self.guard.check(session)
-        record = record_of(case.registration_number, event)
-        leaf = NewLeaf(
-            leaf_hash=merkle.leaf_hash(canonical_bytes(record)),
-            kind=LeafKind.case_event,
-            subject=case.registration_number,
-            agency_id=event.agency_id,
-            case_id=event.case_id,
-            event_seq=event.seq,
-        )
-        append_leaves(session, [leaf], created_at=self.clock())
+        append_leaves(session, [_leaf_of(case, event)], created_at=self.clock())
+
+    def record_case_events(self, session: Session, events: Sequence[tuple[Case, CaseEvent]]) -> None:
+        """The same for a bulk operation's events: one statement (COPY on PostgreSQL) for the batch."""
+        self.guard.check(session)
+        append_leaves(session, [_leaf_of(case, event) for case, event in events], created_at=self.clock())
 
     def append_record(
         self,

@@ -52,3 +52,33 @@ def test_states_only_get_worse_as_time_passes(period_hours: int, elapsed_hours: 
     later = POLICY.state(START, due, START + dt.timedelta(hours=elapsed_hours + 1))
     assert order.index(later) >= order.index(earlier)
     assert POLICY.at_risk_from(START, due) <= due
+
+
+@given(
+    period=st.timedeltas(min_value=dt.timedelta(hours=2), max_value=dt.timedelta(days=92)),
+    elapsed=st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=130)),
+    later=st.timedeltas(min_value=dt.timedelta(microseconds=1), max_value=dt.timedelta(days=130)),
+)
+def test_the_state_never_changes_before_the_next_check(
+    period: dt.timedelta, elapsed: dt.timedelta, later: dt.timedelta
+) -> None:
+    """The monitor reads a case only at its next check: between two checks its state must not change, and
+    at (just after) the check it must, unless nothing more can change."""
+    due, now = START + period, START + elapsed
+    state = POLICY.state(START, due, now)
+    check = POLICY.next_check(state, START, due, now)
+    if check is None:
+        assert state is SlaState.long_overdue
+        assert POLICY.state(START, due, now + later) is SlaState.long_overdue
+        return
+    assert check >= now
+    if now + later <= check:
+        assert POLICY.state(START, due, now + later) is state
+    assert POLICY.state(START, due, check + dt.timedelta(microseconds=1)) is not state
+
+
+def test_a_stale_state_is_checked_at_once() -> None:
+    """A deadline that moved (an extension, a calendar change) may leave the stored state wrong: check now."""
+    now = START + dt.timedelta(days=17)
+    assert POLICY.next_check(SlaState.overdue, START, DUE + dt.timedelta(days=30), now) == now
+    assert POLICY.next_check(SlaState.on_track, START, DUE, now) == now
