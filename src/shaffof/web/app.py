@@ -21,7 +21,10 @@ from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
 from shaffof.web import problems
 from shaffof.web.api import admin, auth, cases, catalog, deadlines, health, ledger, officer
+from shaffof.web.ui import account as account_views
+from shaffof.web.ui import citizen as citizen_views
 from shaffof.web.ui import deadlines as deadline_views
+from shaffof.web.ui import officer as officer_views
 from shaffof.web.ui import verify as verify_views
 from shaffof.web.ui import views
 
@@ -84,5 +87,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(views.router)
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
+    for router in (account_views.router, citizen_views.router, officer_views.router):  # the portal's pages
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app
