@@ -30,10 +30,14 @@ from shaffof.web.ui.views import choose_language, render
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
-def _safe_next(target: str | None, role: Role | None = None) -> str:
-    """Only a path on this site (never ``//host`` or a scheme): no open redirect."""
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never ``//host`` or a scheme): no open redirect; else nothing."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
+    return ""
+
+
+def _landing(role: Role) -> str:
     if role in (Role.officer, Role.head):
         return "/officer"
     return "/cases" if role is Role.citizen else "/"
@@ -93,7 +97,7 @@ def login(request: Request) -> Response:
             )
             errors.add("password", message)
             return _login_page(request, next_path=next_path, login=login_name, errors=errors, status_code=status)
-        response = redirect(_safe_next(str(form.get("next", "")), issued.actor.role))
+        response = redirect(next_path or _landing(issued.actor.role))
         set_session_cookie(response, platform.settings, issued.secret)
         response.delete_cookie(PRE_SESSION_COOKIE, path="/")
         return response

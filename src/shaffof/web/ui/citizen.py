@@ -9,8 +9,10 @@ result; who may do what is decided by the cases domain's policy, never here.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -324,11 +326,12 @@ def document(number: str, sha256: str, request: Request) -> Response:
     """A case document (the sealed decision among them), for whoever may read the case."""
     actor = signed_in(request)
     meta, content = platform_of(request).cases.document_content(actor, number, sha256)
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", meta.filename) or "document"
     return Response(
         content,
         media_type=meta.media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{meta.filename.encode("ascii", "replace").decode()}"',
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(meta.filename)}",
             "X-Content-Type-Options": "nosniff",
         },
     )
