@@ -101,6 +101,7 @@ def test_the_application_form_comes_from_the_json_schema_and_shows_errors_by_fie
         assert f'<label for="f-{name}">' in text
     assert '<select id="f-topic" name="f-topic"' in text and '<textarea id="f-text" name="f-text"' in text
     assert '<select id="agency" name="agency"' in text  # the service lets the applicant choose the hokimiyat
+    assert '<option value="roads_transport">Roads and transport</option>' in text  # the package's own texts
     bad = client.post(
         "/services/appeal-to-hokimiyat/apply",
         data={"csrf_token": csrf(text), "f-subject": "abc", "f-text": "too short", "agency": "TOSHHOK"},
@@ -114,6 +115,8 @@ def test_the_application_form_comes_from_the_json_schema_and_shows_errors_by_fie
     kept = hidden(bad, "upload-supporting_file")
     assert len(kept) == 1 and kept[0].endswith("|photo.pdf")  # the upload is kept
     assert "Attached: photo.pdf" in bad.text
+    russian = client.get("/services/appeal-to-hokimiyat/apply", params={"lang": "ru"}).text
+    assert '<label for="f-topic">Тема обращения</label>' in russian and ">Дороги и транспорт</option>" in russian
 
 
 def _submit_appeal(client: TestClient) -> tuple[str, str]:
@@ -126,6 +129,7 @@ def _submit_appeal(client: TestClient) -> tuple[str, str]:
     )
     assert review.status_code == 200, review.text
     assert "Check your answers" in review.text and APPEAL_FORM["subject"] in review.text.replace("&#39;", "'")
+    assert "<dt>Topic</dt>\n      <dd>Roads and transport</dd>" in review.text
     fields = {
         "payload": hidden(review, "payload")[-1],
         "agency": hidden(review, "agency")[-1],

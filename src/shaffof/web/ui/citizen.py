@@ -23,6 +23,7 @@ from shaffof.cases.models import Channel
 from shaffof.cases.schemas import CaseSubmit, DocumentRef
 from shaffof.catalog import service as catalog
 from shaffof.catalog.schemas import ServicePublic, service_public
+from shaffof.deadlines.schemas import PolicyPublic
 from shaffof.errors import DomainError
 from shaffof.identity.actor import Actor
 from shaffof.platform import Platform
@@ -44,7 +45,8 @@ def _service(platform: Platform, code: str) -> tuple[ServicePublic, dict[str, di
         return service_public(service, codes[service.agency_id]), agencies
 
 
-def _policy(platform: Platform, service: ServicePublic, language: str) -> Any:
+def _policy(platform: Platform, service: ServicePublic, language: str) -> PolicyPublic | None:
+    """The service's deadline policy as the catalogue page describes it (its own, or the statutory one)."""
     names = {service.code, service.deadline_policy}
     return next((p for p in platform.deadlines.list_policies(language) if p.name in names), None)
 

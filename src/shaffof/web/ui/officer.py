@@ -17,7 +17,7 @@ from shaffof.cases.schemas import CasePublic, CaseSummary, Extend
 from shaffof.catalog import service as catalog
 from shaffof.errors import DomainError
 from shaffof.identity.actor import Actor
-from shaffof.web.ui import labels
+from shaffof.web.ui import forms, labels
 from shaffof.web.ui.browser import PageRoute, form_of, platform_of, redirect, signed_in
 from shaffof.web.ui.citizen import case_context
 from shaffof.web.ui.forms import FieldErrors
@@ -93,14 +93,16 @@ def _officer_case(
     status_code: int = 200,
 ) -> HTMLResponse:
     platform = platform_of(request)
-    with platform.db.reading() as session:
-        agencies = [(a.code, a.name) for a in catalog.list_agencies(session)]
     language = choose_language(request, None)
     context = case_context(request, actor, number)
+    with platform.db.reading() as session:
+        agencies = [(a.code, a.name) for a in catalog.list_agencies(session)]
+        schema = catalog.get_service(session, context["case"].service.code).form_schema
     context |= {
         "errors": (errors or FieldErrors()).by_field,
         "values": values or {},
         "forward_options": [(code, name[language]) for code, name in agencies if code != context["case"].agency.code],
+        "field_labels": {field.name: field.label for field in forms.fields_of(schema, language)},
         "outcome_options": [(o.value, gettext(language, labels.OUTCOMES[o.value])) for o in Outcome],
     }
     return render(request, "portal/officer_case.html", context, status_code=status_code)
