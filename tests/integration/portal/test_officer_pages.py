@@ -44,7 +44,7 @@ def test_an_officer_takes_requests_information_extends_and_decides_on_the_case_p
     sign_in(client, "toshhok.officer")
     page = client.get(f"/officer/cases/{number}", params={"lang": "en"})
     assert page.status_code == 200 and "Take the case" in page.text and "Ko'cha chiroqlari" in unescape(page.text)
-    assert "<dt>Subject</dt>" in page.text  # the form's fields under the package's labels
+    assert "<dt>Subject</dt>" in page.text and "<dd>Roads and transport</dd>" in page.text  # the package's texts
     assert post_form(client, page, f"/officer/cases/{number}/take", {}).status_code == 303
     page = client.get(f"/officer/cases/{number}")
     too_short = post_form(client, page, f"/officer/cases/{number}/extend", {"kind": "study", "justification": "x"})

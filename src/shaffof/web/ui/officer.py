@@ -102,7 +102,7 @@ def _officer_case(
         "errors": (errors or FieldErrors()).by_field,
         "values": values or {},
         "forward_options": [(code, name[language]) for code, name in agencies if code != context["case"].agency.code],
-        "field_labels": {field.name: field.label for field in forms.fields_of(schema, language)},
+        "fields": {field.name: field for field in forms.fields_of(schema, language)},
         "outcome_options": [(o.value, gettext(language, labels.OUTCOMES[o.value])) for o in Outcome],
     }
     return render(request, "portal/officer_case.html", context, status_code=status_code)
