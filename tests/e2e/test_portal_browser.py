@@ -181,6 +181,8 @@ def test_pages_fit_a_320_pixel_screen_and_work_without_javascript(
             "/services/appeal-to-hokimiyat/apply",
             "/officer",
             "/officer/board",
+            "/inbox",
+            "/account",
         ):
             page.goto(path)
             width = page.evaluate("() => document.documentElement.scrollWidth")

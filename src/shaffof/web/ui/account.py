@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from shaffof.errors import DomainError
 from shaffof.identity import service as identity
+from shaffof.identity import sessions
 from shaffof.identity.models import Role, TokenKind
 from shaffof.web.deps import SESSION_COOKIE, set_session_cookie
 from shaffof.web.ui.browser import (
@@ -128,3 +129,23 @@ def mark_read(notification_id: int, request: Request) -> Response:
     actor = signed_in(request)
     platform_of(request).notifications.mark_read(actor, notification_id)
     return redirect("/inbox")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request) -> HTMLResponse:
+    """Account security: where the account is signed in (browsers and API tokens), each can be ended."""
+    actor = signed_in(request)
+    platform = platform_of(request)
+    secret = request.cookies.get(SESSION_COOKIE)
+    with platform.db.reading() as session:
+        sign_ins = sessions.active_sign_ins(session, actor, identity.token_hash(secret) if secret else None)
+    return render(request, "portal/account.html", {"sign_ins": sign_ins})
+
+
+@router.post("/account/sign-ins/{token_id}/end")
+def end_sign_in(token_id: int, request: Request) -> Response:
+    actor = signed_in(request)
+    platform = platform_of(request)
+    with platform.db.uow() as uow:
+        sessions.end_sign_in(uow, actor, token_id)
+    return redirect("/account")

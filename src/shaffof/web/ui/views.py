@@ -44,6 +44,7 @@ nav.register(nav.NavLink("/cases", N_("My cases"), nav.citizens, order=20))
 nav.register(nav.NavLink("/officer", N_("Queue"), nav.staff, order=20))
 nav.register(nav.NavLink("/officer/board", N_("Deadline board"), nav.heads, order=30))
 nav.register(nav.NavLink("/inbox", N_("Inbox"), nav.signed_in, order=40))
+nav.register(nav.NavLink("/account", N_("Account security"), nav.signed_in, order=50))
 nav.register(nav.NavLink("/verify", N_("Verify a signature"), nav.everyone, order=60))
 nav.register(nav.NavLink("/deadlines", N_("Deadline calculator"), nav.everyone, order=70))
 
