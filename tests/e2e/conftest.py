@@ -24,13 +24,15 @@ CHROMIUM = Path(os.environ.get("SHAFFOF_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(os.environ.get("SHAFFOF_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop marked running in the main thread
+# while it is open, which breaks later tests that call asyncio.run() (pyHanko's validation does).
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
