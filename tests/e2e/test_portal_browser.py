@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.accessibility import assert_accessible
 from tests.factories import PASSWORD, PDF, World
@@ -48,9 +48,17 @@ def _sign_in_by_keyboard(page: Page, login: str, lang: str) -> None:
     page.keyboard.type(login)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state()
     expect(page.locator("header .who")).to_be_visible()
+
+
+def _follow(page: Page, target: Locator) -> None:
+    """Click something that loads a new page and wait until that page has loaded (no check runs mid-way)."""
+    with page.expect_navigation():
+        target.click()
+    page.wait_for_load_state()
 
 
 def _shot(page: Page, artifacts: Path, name: str) -> None:
@@ -68,13 +76,13 @@ def test_citizen_and_officer_paths_with_a_live_update_in_each_language(
         _sign_in_by_keyboard(citizen, "alice", lang)
         citizen.goto("/")
         assert_accessible(citizen)
-        citizen.locator('a[href="/services/appeal-to-hokimiyat"]').click()
+        _follow(citizen, citizen.locator('a[href="/services/appeal-to-hokimiyat"]'))
         assert_accessible(citizen)
-        citizen.locator('a[href="/services/appeal-to-hokimiyat/apply"]').click()
+        _follow(citizen, citizen.locator('a[href="/services/appeal-to-hokimiyat/apply"]'))
         assert_accessible(citizen)
         # First a mistake: the errors are summarised, linked to their fields, and what was typed stays.
         citizen.locator("#f-subject").fill("abc")
-        citizen.locator("form button[type=submit]").last.click()
+        _follow(citizen, citizen.locator("form button[type=submit]").last)
         summary = citizen.locator("#error-summary")
         expect(summary).to_be_visible()
         assert_accessible(citizen)
@@ -90,9 +98,9 @@ def test_citizen_and_officer_paths_with_a_live_update_in_each_language(
         citizen.locator("#doc-supporting_file").set_input_files(
             {"name": "photo.pdf", "mimeType": "application/pdf", "buffer": PDF}
         )
-        citizen.locator("form button[type=submit]").last.click()
+        _follow(citizen, citizen.locator("form button[type=submit]").last)
         assert_accessible(citizen)  # the review page
-        citizen.locator('form[action$="/submit"] button[type=submit]').click()
+        _follow(citizen, citizen.locator('form[action$="/submit"] button[type=submit]'))
         expect(citizen.locator("h1")).to_have_text(WORDS[lang]["registered"])
         assert_accessible(citizen)
         number = citizen.locator(".number").inner_text().strip()
@@ -107,10 +115,9 @@ def test_citizen_and_officer_paths_with_a_live_update_in_each_language(
         expect(officer.locator(f'a[href="/officer/cases/{number}"]')).to_be_visible()  # the queue
         assert_accessible(officer)
         _shot(officer, artifacts, f"queue-{lang}-{backend}")
-        officer.locator(f'a[href="/officer/cases/{number}"]').click()
+        _follow(officer, officer.locator(f'a[href="/officer/cases/{number}"]'))
         assert_accessible(officer)
-        officer.locator(f'form[action="/officer/cases/{number}/take"] button').click()
-        officer.wait_for_load_state()
+        _follow(officer, officer.locator(f'form[action="/officer/cases/{number}/take"] button'))
 
         # The citizen's page changes without a reload, and the change is announced.
         expect(citizen.locator("#case-state")).to_have_text(WORDS[lang]["in_review"], timeout=LIVE_TIMEOUT_MS)
@@ -118,8 +125,7 @@ def test_citizen_and_officer_paths_with_a_live_update_in_each_language(
 
         officer.locator("#outcome").select_option("approved")
         officer.locator("#reason").fill("The street lights were repaired on the same day.")
-        officer.locator(f'form[action="/officer/cases/{number}/decide"] button').click()
-        officer.wait_for_load_state()
+        _follow(officer, officer.locator(f'form[action="/officer/cases/{number}/decide"] button'))
         assert_accessible(officer)
         _shot(officer, artifacts, f"officer-case-{lang}-{backend}")
         expect(citizen.locator("#case-state")).to_have_text(WORDS[lang]["decided"], timeout=LIVE_TIMEOUT_MS)
@@ -149,13 +155,13 @@ def test_the_language_switch_is_on_every_page_and_remembered(browser: Browser, p
         page.goto("/")
         expect(page.locator("html")).to_have_attribute("lang", "uz")
         expect(page.locator("h1")).to_have_text("Shaffof — davlat xizmatlari")
-        page.locator('nav[aria-label="Til"] a[hreflang="ru"]').click()
+        _follow(page, page.locator('nav[aria-label="Til"] a[hreflang="ru"]'))
         expect(page.locator("html")).to_have_attribute("lang", "ru")
         expect(page.locator("h1")).to_have_text("Shaffof — государственные услуги")
-        page.locator('header a[href="/login"]').click()
+        _follow(page, page.locator('header a[href="/login"]'))
         expect(page.locator("h1")).to_have_text("Войти")  # remembered across pages
         assert_accessible(page)
-        page.locator('nav[aria-label="Язык"] a[hreflang="en"]').click()
+        _follow(page, page.locator('nav[aria-label="Язык"] a[hreflang="en"]'))
         expect(page.locator("h1")).to_have_text("Sign in")
         for path in ("/", "/services/general-ariza", "/verify", "/deadlines"):
             page.goto(path)
@@ -174,7 +180,7 @@ def test_pages_fit_a_320_pixel_screen_and_work_without_javascript(
         page.goto("/login?lang=en")
         page.locator("#login").fill("toshhok.head")
         page.locator("#password").fill(PASSWORD)
-        page.locator("main form button[type=submit]").click()
+        _follow(page, page.locator("main form button[type=submit]"))
         for path in (
             "/",
             "/services/appeal-to-hokimiyat",
