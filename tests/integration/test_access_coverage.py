@@ -24,6 +24,7 @@ from shaffof.mediator import signing
 from shaffof.privacy.models import AccessRecord
 from tests.factories import APPEAL_FORM, PDF, World, token
 from tests.integration import registry_data
+from tests.integration.portal.pages import sign_in
 from tests.integration.test_personal_data import request_body
 
 # Routes that return no person's data, or only the caller's own, or only what the caller sent.
@@ -85,6 +86,22 @@ NOT_OTHERS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/integrity/recusals"): "officer, case number, reason kind — no applicant data",
     ("POST", "/api/v1/integrity/conflicts"): "none (204)",
     ("POST", "/api/v1/integrity/findings/{finding_id}/dismiss"): "the finding (as the list)",
+    ("GET", "/login"): "none",
+    ("POST", "/login"): "own account",
+    ("POST", "/logout"): "none",
+    ("GET", "/account"): "own sign-ins",
+    ("POST", "/account/sign-ins/{token_id}/end"): "own sign-ins",
+    ("GET", "/inbox"): "own notices",
+    ("POST", "/inbox/{notification_id}/read"): "own notices",
+    ("GET", "/cases"): "own cases",
+    ("POST", "/cases/{number}/respond"): "own case (applicant only)",
+    ("POST", "/cases/{number}/contest"): "own case (applicant only)",
+    ("GET", "/services/{code}"): "none",
+    ("GET", "/services/{code}/apply"): "own form",
+    ("POST", "/services/{code}/apply"): "own form",
+    ("POST", "/services/{code}/submit"): "own submission",
+    ("GET", "/officer"): "none: numbers, services, states, deadlines, assignees — no applicant data",
+    ("GET", "/officer/board"): "none: numbers, services, deadlines — no applicant data",
     ("POST", "/api/v1/auth/totp/enrol"): "own",
     ("POST", "/api/v1/auth/totp/confirm"): "own",
     ("POST", "/api/v1/verify"): "what the caller uploaded",
@@ -235,6 +252,17 @@ def _lookup(scene: Scene) -> tuple[int, str]:
     return response.status_code, scene.bob
 
 
+def _page(path: str) -> Exercise:
+    """A portal page opened by the officer in a browser session of its own (the scene's client keeps tokens)."""
+
+    def run(scene: Scene) -> tuple[int, str]:
+        browser = TestClient(scene.client.app, base_url="https://testserver")
+        assert sign_in(browser, "toshhok.officer").status_code == 303
+        return browser.get(path.format(n=scene.number, doc=scene.document)).status_code, scene.alice
+
+    return run
+
+
 def _reassign(scene: Scene) -> tuple[int, str]:
     """The head of the body moves a fresh case of alice's to the other officer (the response is the case)."""
     fresh = scene.client.post(
@@ -253,6 +281,10 @@ def _reassign(scene: Scene) -> tuple[int, str]:
 
 # Routes that return a person's data to someone else: each must leave an access record for that person.
 OTHERS: dict[tuple[str, str], Exercise] = {
+    ("GET", "/officer/cases/{number}"): _page("/officer/cases/{n}"),
+    ("GET", "/cases/{number}"): _page("/cases/{n}"),
+    ("GET", "/cases/{number}/receipt"): _page("/cases/{n}/receipt"),
+    ("GET", "/cases/{number}/documents/{sha256}"): _page("/cases/{n}/documents/{doc}"),
     ("GET", "/api/v1/cases/{registration_number}"): _get("/api/v1/cases/{n}"),
     ("GET", "/api/v1/cases/{registration_number}/timeline"): _get("/api/v1/cases/{n}/timeline"),
     ("GET", "/api/v1/cases/{registration_number}/documents"): _get("/api/v1/cases/{n}/documents"),
@@ -302,6 +334,13 @@ OTHERS_TESTED_ELSEWHERE: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/officer/cases/{registration_number}/review"): "automation.service.review records the read",
     ("POST", "/api/v1/integrity/cases/{registration_number}/approve"): "test_integrity.py::test_a_land_allocation_…",
     ("POST", "/api/v1/integrity/cases/{registration_number}/send-back"): "test_integrity.py::test_a_land_allocation_…",
+    # The officer's page actions call the same domain operations as the API routes above (which record).
+    ("POST", "/officer/cases/{number}/take"): "portal/test_officer_pages.py::test_an_officer_takes_…",
+    ("POST", "/officer/cases/{number}/request-info"): "portal/test_officer_pages.py::test_an_officer_takes_…",
+    ("POST", "/officer/cases/{number}/extend"): "portal/test_officer_pages.py::test_an_officer_takes_…",
+    ("POST", "/officer/cases/{number}/decide"): "portal/test_officer_pages.py::test_an_officer_takes_…",
+    ("POST", "/officer/cases/{number}/forward"): "portal/test_officer_pages.py::test_forwarding_from_the_case_…",
+    ("POST", "/officer/cases/{number}/close"): "cases.close records the read like the API route's",
 }
 
 

@@ -55,6 +55,8 @@ def test_portal_lists_services_in_the_chosen_language(client: TestClient, world:
     assert 'href="/api/v1/docs"' in uz.text
     ru = client.get("/", params={"lang": "ru"})
     assert '<html lang="ru">' in ru.text and "Обращение в хокимият" in ru.text
+    assert client.get("/").text.startswith('<!doctype html>\n<html lang="ru">')  # the choice is remembered
+    client.cookies.clear()  # a new visitor: the browser's language applies
     en = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert '<html lang="en">' in en.text
     assert uz.headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in uz.headers["Content-Security-Policy"]

@@ -31,7 +31,10 @@ from shaffof.privacy import views as privacy_views
 from shaffof.reports import views as statistics_views
 from shaffof.web import problems
 from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer, ratings
+from shaffof.web.ui import account as account_views
+from shaffof.web.ui import citizen as citizen_views
 from shaffof.web.ui import deadlines as deadline_views
+from shaffof.web.ui import officer as officer_views
 from shaffof.web.ui import statistics as statistics_pages
 from shaffof.web.ui import transparency as transparency_views
 from shaffof.web.ui import verify as verify_views
@@ -124,5 +127,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(statistics_pages.router)  # /statistics, /statistics/egdi
     app.include_router(open311_views.router)  # /open311/v2: GeoReport v2 for appeals about local issues
     app.include_router(integrity_pages.router)
+    for router in (account_views.router, citizen_views.router, officer_views.router):  # the portal's pages
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app

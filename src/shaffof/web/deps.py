@@ -6,9 +6,10 @@ import hashlib
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from shaffof.cases.service import Cases
+from shaffof.config import Settings
 from shaffof.errors import Forbidden, Unauthenticated
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
@@ -43,6 +44,19 @@ CasesDep = Annotated[Cases, Depends(get_cases)]
 def csrf_token(secret_key: str, session_secret: str) -> str:
     """The CSRF token bound to a browser session (HMAC of the session secret)."""
     return hmac.new(secret_key.encode(), b"csrf:" + session_secret.encode(), hashlib.sha256).hexdigest()
+
+
+def set_session_cookie(response: Response, settings: Settings, secret: str) -> None:
+    """The browser session cookie: HttpOnly, Secure (unless configured off for local HTTP), SameSite=Lax."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=settings.session_ttl_seconds,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
 
 
 def optional_actor(request: Request, platform: PlatformDep) -> Actor | None:

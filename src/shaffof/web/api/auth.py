@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from shaffof.identity import service as identity
 from shaffof.identity.models import Role, TokenKind
-from shaffof.web.deps import SESSION_COOKIE, CurrentActor, PlatformDep, csrf_token
+from shaffof.web.deps import SESSION_COOKIE, CurrentActor, PlatformDep, csrf_token, set_session_cookie
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -71,15 +71,7 @@ def login(body: LoginRequest, request: Request, response: Response, platform: Pl
             access_token=issued.secret,
             token_type="bearer",  # noqa: S106
         )
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.secret,
-        max_age=platform.settings.session_ttl_seconds,
-        httponly=True,
-        secure=platform.settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
+    set_session_cookie(response, platform.settings, issued.secret)
     return LoginResult(
         mode=body.mode,
         expires_at=issued.expires_at,

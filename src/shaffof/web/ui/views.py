@@ -1,12 +1,15 @@
-"""The minimal portal page: the service catalogue and links to the API.
+"""The pages' shared machinery and the home page: the service catalogue with search and categories.
 
-Texts are in Uzbek (Latin, the default), Russian and English; the language comes from ``?lang=`` or the
-browser's Accept-Language. The full portal with gettext catalogues is the portal issue's work.
+One Jinja environment (``templates``) serves every page; it carries the gettext callables (``i18n``), the
+navigation registry (``nav``) and the form CSRF token, so any module's template that extends ``base.html``
+gets the header, language switch, navigation and sign-out form. The language comes from ``?lang=``, then the
+language cookie the portal sets, then the browser's Accept-Language; Uzbek (Latin) is the default.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -14,67 +17,82 @@ from fastapi.templating import Jinja2Templates
 
 from shaffof.catalog import service as catalog
 from shaffof.web.deps import PlatformDep
+from shaffof.web.ui import i18n, labels, nav
+from shaffof.web.ui.browser import LANGUAGE_COOKIE, PageRoute, form_token, page_actor
+from shaffof.web.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 
-LANGUAGES = ("uz", "ru", "en")
-TEXTS: dict[str, dict[str, str]] = {
-    "uz": {
-        "title": "Shaffof — davlat xizmatlari",
-        "tagline": "Davlat xizmatlari va murojaatlar — onlayn, qonun doirasida, shaffof.",
-        "services": "Xizmatlar",
-        "agency": "Tashkilot",
-        "kind": "Turi",
-        "api": "API hujjatlari",
-        "skip": "Asosiy mazmunga o'tish",
-        "empty": "Hozircha xizmatlar yo'q. `shaffof services import` buyrug'ini bajaring.",
-        "language": "Til",
-        "search": "Qidirish",
-        "statistics": "Raqamlarda shaffoflik",
-    },
-    "ru": {
-        "title": "Shaffof — государственные услуги",
-        "tagline": "Государственные услуги и обращения — онлайн, по закону, прозрачно.",
-        "services": "Услуги",
-        "agency": "Ведомство",
-        "kind": "Вид",
-        "api": "Документация API",
-        "skip": "Перейти к основному содержанию",
-        "empty": "Услуг пока нет. Выполните `shaffof services import`.",
-        "language": "Язык",
-        "search": "Найти",
-        "statistics": "Прозрачность в цифрах",
-    },
-    "en": {
-        "title": "Shaffof — public services",
-        "tagline": "Public services and appeals — online, lawful, transparent.",
-        "services": "Services",
-        "agency": "Agency",
-        "kind": "Kind",
-        "api": "API documentation",
-        "skip": "Skip to main content",
-        "empty": "No services yet. Run `shaffof services import`.",
-        "language": "Language",
-        "search": "Search",
-        "statistics": "Transparency in numbers",
-    },
-}
-KIND_NAMES = {
-    "uz": {"application": "xizmat", "ariza": "ariza", "taklif": "taklif", "shikoyat": "shikoyat"},
-    "ru": {"application": "услуга", "ariza": "заявление", "taklif": "предложение", "shikoyat": "жалоба"},
-    "en": {"application": "service", "ariza": "application", "taklif": "proposal", "shikoyat": "complaint"},
-}
+__all__ = ["LANGUAGES", "choose_language", "render", "router", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-router = APIRouter(include_in_schema=False)
+i18n.install(templates.env)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def _navigation(request: Request) -> list[nav.NavLink]:
+    return nav.links_for(page_actor(request))
+
+
+templates.env.globals.update(
+    navigation=_navigation,
+    current_actor=page_actor,
+    csrf=form_token,
+    labels=labels,
+)
+
+nav.register(nav.NavLink("/", N_("Services"), nav.everyone, order=10))
+nav.register(nav.NavLink("/cases", N_("My cases"), nav.citizens, order=20))
+nav.register(nav.NavLink("/officer", N_("Queue"), nav.staff, order=20))
+nav.register(nav.NavLink("/officer/board", N_("Deadline board"), nav.heads, order=30))
+nav.register(nav.NavLink("/inbox", N_("Inbox"), nav.signed_in, order=40))
+nav.register(nav.NavLink("/account", N_("Account security"), nav.signed_in, order=50))
+nav.register(nav.NavLink("/verify", N_("Verify a signature"), nav.everyone, order=60))
+nav.register(nav.NavLink("/deadlines", N_("Deadline calculator"), nav.everyone, order=70))
+# Pages of other domains (their own texts): the data tracker, the statistics, the log, the integrity board.
+nav.register(
+    nav.NavLink("/my-data", {"uz": "Ma'lumotlarim", "ru": "Мои данные", "en": "My data"}, nav.citizens, order=25)
+)
+nav.register(
+    nav.NavLink(
+        "/integrity/findings",
+        {"uz": "Halollik nazorati", "ru": "Контроль добросовестности", "en": "Integrity findings"},
+        nav.overseers,
+        order=35,
+    )
+)
+nav.register(
+    nav.NavLink("/statistics", {"uz": "Statistika", "ru": "Статистика", "en": "Statistics"}, nav.everyone, order=80)
+)
+nav.register(
+    nav.NavLink("/transparency", {"uz": "Reyestr jurnali", "ru": "Журнал реестра", "en": "Public log"}, order=90)
+)
 
 
 def choose_language(request: Request, lang: str | None) -> str:
     if lang in LANGUAGES:
         return lang
+    query = request.query_params.get("lang")
+    if query in LANGUAGES:
+        return query
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
     for part in request.headers.get("accept-language", "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGUAGES:
             return code
-    return "uz"
+    return DEFAULT_LANGUAGE
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
+    """A portal page in the visitor's language (``lang`` may be set by the caller)."""
+    platform = request.app.state.platform
+    context = {
+        "lang": choose_language(request, context.get("lang")),
+        "languages": LANGUAGES,
+        "timezone": platform.settings.timezone,
+        **{k: v for k, v in context.items() if k != "lang"},
+    }
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -83,23 +101,34 @@ def index(
     platform: PlatformDep,
     lang: str | None = Query(default=None, max_length=5),
     q: str | None = Query(default=None, max_length=100),
+    category: str | None = Query(default=None, max_length=64),
 ) -> HTMLResponse:
     language = choose_language(request, lang)
     with platform.db.reading() as session:
         codes = catalog.agency_codes(session)
         agencies = {a.code: a.name for a in catalog.list_agencies(session)}
+        every = catalog.list_services(session)
+        chosen = catalog.list_services(session, category=category or None, query=q or None)
         services = [
             {
                 "code": s.code,
                 "name": s.name[language],
                 "description": s.description[language],
                 "agency": agencies[codes[s.agency_id]][language],
-                "kind": KIND_NAMES[language][s.kind.value],
+                "kind": labels.KINDS.get(s.kind.value, s.kind.value),
+                "category": s.category,
             }
-            for s in catalog.list_services(session, query=q)
+            for s in chosen
         ]
-    return templates.TemplateResponse(
+    categories = sorted({s.category for s in every})
+    return render(
         request,
         "index.html",
-        {"t": TEXTS[language], "lang": language, "languages": LANGUAGES, "services": services, "q": q or ""},
+        {
+            "lang": language,
+            "services": services,
+            "q": q or "",
+            "category": category or "",
+            "categories": [(c, labels.CATEGORIES.get(c, c)) for c in categories],
+        },
     )
