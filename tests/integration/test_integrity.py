@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from shaffof.cases.models import Case, CaseEvent, CaseState, EventKind, Outcome
+from shaffof.cases.ratings import Rate
 from shaffof.cases.schemas import CaseSubmit, Extend
 from shaffof.catalog.models import Service
 from shaffof.cli.main import app as cli
@@ -571,6 +572,7 @@ def test_the_board_and_the_accountability_report_are_for_heads_and_auditors(clie
     world.platform.cases.take(world.actors[officer], number)
     world.platform.cases.decide(world.actors[officer], number, Outcome.approved, "ok")  # too short: a finding
     world.platform.integrity.scan()
+    world.platform.ratings.rate(world.actors["alice"], number, Rate(score=4, comment="Tez hal qilindi"))
 
     head, auditor = token(client, "toshhok.head"), token(client, "auditor")
     report = client.get("/api/v1/integrity/officers", headers=head)
@@ -580,7 +582,7 @@ def test_the_board_and_the_accountability_report_are_for_heads_and_auditors(clie
     assert line["decided"] == {"value": 1, "cases": [number]}
     assert line["on_time_percent"]["value"] == 100.0
     assert line["findings"] == {"value": 1, "cases": [number]}
-    assert line["average_rating"] is None
+    assert line["average_rating"] == {"value": 4.0, "cases": [number]}  # the applicant's rating of the answer
     assert client.get("/api/v1/integrity/officers?agency=YUNUSHOK", headers=head).status_code == 403
     assert client.get("/api/v1/integrity/officers?agency=TOSHHOK", headers=auditor).status_code == 200
     assert client.get("/api/v1/integrity/officers", headers=token(client, officer)).status_code == 403

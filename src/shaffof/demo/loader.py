@@ -266,7 +266,8 @@ def _integrity_demo(platform: Platform, staff: dict[int, list[Actor]], own_pinfl
     """Issue 12 in the demo: every officer has the 'land' skill (land-plot-allocation asks for it and needs a
     second officer's approval); 'toshhok.officer1' is linked to their own person record — the first demo
     person — so that person's cases are never routed to them; 'toshhok.officer2' declared a conflict with
-    the second demo person. Relatives follow once the population registry is connected (platform.py)."""
+    the second demo person. The population registry's relations keep the first person's relatives' cases
+    from 'toshhok.officer1' as well (integrity/sources.py)."""
     with platform.db.uow() as uow:
         for officers in staff.values():
             for officer in officers:

@@ -1,9 +1,7 @@
 """The officer accountability report (for heads of the body and auditors, not public): per officer the
 cases assigned, decisions, the share decided by the answer deadline, decisions reversed on review and the
-open findings that name them — each number with the registration numbers behind it.
-
-Applicants' ratings are not recorded on this installation yet, so the report says so (``average_rating`` is
-None) instead of inventing a figure.
+open findings that name them, and the applicants' average rating of the officer's answers (1–5, the
+ratings domain: cases/ratings.py) — each number with the registration numbers behind it.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from shaffof.cases.models import Case, CaseRelation
+from shaffof.cases.ratings import CaseRating
 from shaffof.catalog.models import Agency
 from shaffof.identity.models import Account, Role
 from shaffof.integrity.models import Finding, FindingStatus
@@ -69,8 +68,17 @@ def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
         )
     ):
         findings[named].append(case_number if case_number is not None else rule)
+    scores: dict[int | None, list[tuple[str, int]]] = defaultdict(list)
+    for account_id, number, score in session.execute(
+        sa.select(Case.decided_by_account_id, Case.registration_number, CaseRating.score)
+        .join(CaseRating, sa.and_(CaseRating.agency_id == Case.agency_id, CaseRating.case_id == Case.id))
+        .where(Case.agency_id == agency_id, Case.decided_by_account_id.in_(ids))
+        .order_by(CaseRating.rated_at)
+    ):
+        scores[account_id].append((number, score))
     lines = []
     for account in staff:
+        rated = scores[account.id]
         made = decided[account.id]
         timely = set(on_time[account.id])
         lines.append(
@@ -86,6 +94,10 @@ def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
                 ),
                 reversed_on_review=Measure(value=len(reversed_[account.id]), cases=reversed_[account.id]),
                 findings=Measure(value=len(findings[account.id]), cases=findings[account.id]),
+                average_rating=Measure(
+                    value=round(sum(score for _, score in rated) / len(rated), 2) if rated else None,
+                    cases=[number for number, _ in rated],
+                ),
             )
         )
     return lines
