@@ -83,7 +83,7 @@ def in_memory(repeat: int) -> tuple[list[float], list[float], list[float], list[
     table = package.tables["child_allowance_eligibility"]
     inputs = {"income_per_member": 500_000, "household_size": 5, "has_disabled": False}
     at = dt.datetime.now(dt.UTC)
-    answers = StatedAnswers({"population.person": {"applicant_age": 34, "applicant_sex": "F"}})
+    answers = StatedAnswers({"population.family": {"applicant_age": 34, "applicant_sex": "F", "children_under_18": 2}})
 
     def whole() -> None:
         result = run(
@@ -92,8 +92,7 @@ def in_memory(repeat: int) -> tuple[list[float], list[float], list[float], list[
             data=process_data(form_schema, FORM),
             trace=new_trace(package, day, FORM),
             gateway=answers,
-            session=None,
-            person_id=None,
+            inquiry=None,
             at=at,
         )
         assert result.outcome == "approved"

@@ -32,7 +32,7 @@ from shaffof.automation.errors import (
     TraceNotFound,
 )
 from shaffof.automation.models import ACTIVE_STATUSES_SQL, AutomationModel, AutomationRun, ReviewResult, RunStatus
-from shaffof.automation.registries import TOPICS, RegistryGateway, StatedAnswers
+from shaffof.automation.registries import Inquiry, RegistryGateway, StatedAnswers, recorded_answers
 from shaffof.automation.runner import RunResult, citation_text, new_trace, process_data, run
 from shaffof.automation.schemas import (
     AdvanceReport,
@@ -50,6 +50,7 @@ from shaffof.catalog.models import Service
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.errors import DomainError, FieldError
+from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
 from shaffof.legal import Citation
 
@@ -133,32 +134,48 @@ class Automation:
         return report
 
     def _advance_one(self, agency_id: int, case_id: Any) -> RunStatus | None:
-        error: str | None = None
-        with self._db.uow() as uow:
-            session = uow.session
-            automation_run = session.get(AutomationRun, (agency_id, case_id), with_for_update=True)
-            case = session.get(Case, (agency_id, case_id), with_for_update=True)
+        """Read the run, advance the process outside any transaction (its registry queries are the mediator's
+        own committed exchanges), then store the step — unless another worker or an officer got there first."""
+        with self._db.reading() as session:
+            automation_run = session.get(AutomationRun, (agency_id, case_id))
+            case = session.get(Case, (agency_id, case_id))
             if (
                 automation_run is None
                 or case is None
                 or automation_run.status not in (RunStatus.pending, RunStatus.waiting)
             ):
                 return None  # another worker took it
-            if case.state is not CaseState.registered:
+            seen = (automation_run.status, automation_run.updated_at)
+            attempt: RunResult | str | None = None
+            if case.state is CaseState.registered:
+                attempt = self._attempt(session, automation_run, case)
+        with self._db.uow() as uow:
+            session = uow.session
+            automation_run = session.get(AutomationRun, (agency_id, case_id), with_for_update=True)
+            case = session.get(Case, (agency_id, case_id), with_for_update=True)
+            if automation_run is None or case is None or (automation_run.status, automation_run.updated_at) != seen:
+                return None  # another worker stored this step meanwhile
+            if case.state is not CaseState.registered or attempt is None:
                 automation_run.status = RunStatus.officer  # an officer acted first: the process stands aside
                 automation_run.updated_at = self.clock()
                 uow.commit()
                 return automation_run.status
+            if isinstance(attempt, str):
+                self._park_in(session, automation_run, case, attempt)
+                uow.commit()
+                return RunStatus.parked
             try:
-                self._step(session, automation_run, case)
-            except DomainError as failure:  # a bad input, script or model, or a registry that refused
+                self._store(session, automation_run, case, attempt)
+            except DomainError as failure:  # the process's result is not one the case can take
                 error = failure.detail
             else:
                 uow.commit()
                 return automation_run.status
-        return self._park(agency_id, case_id, error or "unknown failure")
+        return self._park(agency_id, case_id, error)
 
-    def _step(self, session: Session, automation_run: AutomationRun, case: Case) -> None:
+    def _attempt(self, session: Session, automation_run: AutomationRun, case: Case) -> RunResult | str:
+        """The next step of the process, or the failure that parks the case (a bad input, script or model,
+        or a registry query the mediator refused)."""
         model = session.get(AutomationModel, automation_run.service_id)
         service = session.get(Service, automation_run.service_id)
         assert model is not None and service is not None
@@ -166,17 +183,32 @@ class Automation:
         now = self.clock()
         decisive = automation_run.decisive_date or now.astimezone(self._tz).date()
         trace = copy.deepcopy(automation_run.trace) or new_trace(package, decisive, case.form)
-        result = run(
-            package,
-            state=automation_run.state,
-            data=process_data(service.form_schema, case.form),
-            trace=trace,
-            gateway=self._gateway,
-            session=session,
-            person_id=case.applicant_person_id,
-            at=now,
+        inquiry = Inquiry(
+            agency_id=case.agency_id,
+            case=case.registration_number,
+            subject=identity.get_person(session, case.applicant_person_id).pinfl,
+            purpose=service.code,
+            on=decisive,
         )
-        automation_run.decisive_date = decisive
+        try:
+            return run(
+                package,
+                state=automation_run.state,
+                data=process_data(service.form_schema, case.form),
+                trace=trace,
+                gateway=self._gateway,
+                inquiry=inquiry,
+                at=now,
+            )
+        except DomainError as failure:
+            return failure.detail
+
+    def _store(self, session: Session, automation_run: AutomationRun, case: Case, result: RunResult) -> None:
+        model = session.get(AutomationModel, automation_run.service_id)
+        service = session.get(Service, automation_run.service_id)
+        assert model is not None and service is not None
+        now = self.clock()
+        automation_run.decisive_date = dt.date.fromisoformat(result.trace["decisive_date"])
         automation_run.state, automation_run.trace, automation_run.updated_at = result.state, result.trace, now
         if result.status == "waiting":
             automation_run.status = RunStatus.waiting
@@ -191,7 +223,7 @@ class Automation:
                 {"task": step["task"]},
             )
         else:
-            self._decided(session, automation_run, case, package, result, service)
+            self._decided(session, automation_run, case, self._package(model), result, service)
 
     def _decided(
         self,
@@ -241,20 +273,23 @@ class Automation:
             automation_run = session.get(AutomationRun, (agency_id, case_id), with_for_update=True)
             case = session.get(Case, (agency_id, case_id), with_for_update=True)
             assert automation_run is not None and case is not None
-            automation_run.status, automation_run.error, automation_run.updated_at = (
-                RunStatus.parked,
-                error,
-                self.clock(),
-            )
-            self._cases.record(
-                session,
-                case,
-                EventKind.automation_parked,
-                "the automated process failed; an officer takes over",
-                {"error": error},
-            )
+            self._park_in(session, automation_run, case, error)
             uow.commit()
         return RunStatus.parked
+
+    def _park_in(self, session: Session, automation_run: AutomationRun, case: Case, error: str) -> None:
+        automation_run.status, automation_run.error, automation_run.updated_at = (
+            RunStatus.parked,
+            error,
+            self.clock(),
+        )
+        self._cases.record(
+            session,
+            case,
+            EventKind.automation_parked,
+            "the automated process failed; an officer takes over",
+            {"error": error},
+        )
 
     # ------------------------------------------------------------------ reading
 
@@ -297,7 +332,11 @@ class Automation:
             )
         review = None
         if automation_run.review_result is not None and automation_run.reviewed_at is not None:
+            review_state = session.scalar(
+                sa.select(Case.state).where(Case.registration_number == automation_run.review_case_number)
+            )
             review = ReviewPublic(
+                awaiting_approval=review_state is not None and review_state is not CaseState.decided,
                 result=automation_run.review_result,
                 outcome=automation_run.review_outcome or "",
                 reason=automation_run.review_reason or "",
@@ -314,6 +353,7 @@ class Automation:
             outcome=automation_run.outcome,
             reasons=trace.get("reasons", {}),
             citations=[Citation.model_validate(c) for c in trace.get("citations", [])],
+            illustrative=_illustrative(trace),
             inputs=trace.get("inputs", {}),
             parameters=trace.get("parameters", {}),
             steps=trace.get("steps", []),
@@ -393,20 +433,14 @@ class Automation:
             assert model is not None and service is not None and automation_run.decisive_date is not None
             package = packages.from_files(model.files)
             stored = automation_run.trace
-            answers: dict[str, dict[str, Any]] = {}
-            for topic, names in TOPICS.items():
-                found = {n: stored["inputs"][n]["value"] for n in names if n in stored["inputs"]}
-                if found:
-                    answers[topic] = found
             trace = new_trace(package, automation_run.decisive_date, case.form)
             result = run(
                 package,
                 state=None,
                 data=process_data(service.form_schema, case.form),
                 trace=trace,
-                gateway=StatedAnswers(answers, source="the decision's trace"),
-                session=None,
-                person_id=None,
+                gateway=StatedAnswers(recorded_answers(stored), source="the decision's trace"),
+                inquiry=None,
                 at=self.clock(),
             )
         return ReplayResult(
@@ -421,3 +455,15 @@ class Automation:
 
 def _rules(trace: dict[str, Any]) -> list[str]:
     return [m["rule"] for step in trace.get("steps", []) for m in step.get("matched", [])]
+
+
+def _illustrative(trace: dict[str, Any]) -> list[str]:
+    """The rule sets this decision cites that are not norms of the legal ground (``illustrative`` laws)."""
+    laws = {
+        m["citation"]["law"]
+        for step in trace.get("steps", [])
+        for m in step.get("matched", [])
+        if m.get("illustrative")
+    }
+    laws |= {p["citation"]["law"] for p in trace.get("parameters", {}).values() if p.get("illustrative")}
+    return sorted(laws)
