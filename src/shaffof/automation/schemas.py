@@ -30,6 +30,9 @@ class ReviewPublic(BaseModel):
     awaiting_approval: bool = Field(
         default=False, description="a replacement (a reversal) waits for a second officer's approval"
     )
+    sent_back: str | None = Field(
+        default=None, description="the second officer sent the replacement back, with this reason: review again"
+    )
 
 
 class TracePublic(BaseModel):

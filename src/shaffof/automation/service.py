@@ -332,11 +332,15 @@ class Automation:
             )
         review = None
         if automation_run.review_result is not None and automation_run.reviewed_at is not None:
-            review_state = session.scalar(
-                sa.select(Case.state).where(Case.registration_number == automation_run.review_case_number)
+            review_case = (
+                self._case(session, automation_run.review_case_number) if automation_run.review_case_number else None
             )
+            four_eyes = _four_eyes(session, review_case) if review_case is not None else None
             review = ReviewPublic(
-                awaiting_approval=review_state is not None and review_state is not CaseState.decided,
+                awaiting_approval=four_eyes is not None and four_eyes.kind is EventKind.decision_proposed,
+                sent_back=four_eyes.reason
+                if four_eyes is not None and four_eyes.kind is EventKind.decision_sent_back
+                else None,
                 result=automation_run.review_result,
                 outcome=automation_run.review_outcome or "",
                 reason=automation_run.review_reason or "",
@@ -386,7 +390,12 @@ class Automation:
             ):
                 raise ReviewRefused(f"Case {original.registration_number} has no automated decision to review.")
             if automation_run.review_result is not None:
-                raise ReviewRefused(f"The automated decision of {original.registration_number} was already reviewed.")
+                four_eyes = _four_eyes(session, review_case)
+                if four_eyes is None or four_eyes.kind is not EventKind.decision_sent_back:
+                    # reviewed once — unless the second officer sent the replacement back (docs/integrity.md)
+                    raise ReviewRefused(
+                        f"The automated decision of {original.registration_number} was already reviewed."
+                    )
             self._cases.record_read(actor, original, ("case_form", "decision_trace"), session)
             if command.result == "confirmed":
                 outcome = Outcome(automation_run.outcome)
@@ -467,3 +476,20 @@ def _illustrative(trace: dict[str, Any]) -> list[str]:
     }
     laws |= {p["citation"]["law"] for p in trace.get("parameters", {}).values() if p.get("illustrative")}
     return sorted(laws)
+
+
+def _four_eyes(session: Session, review_case: Case) -> CaseEvent | None:
+    """The review case's latest four-eyes event while it is undecided: a replacement awaiting the second
+    officer (``decision_proposed``) or one sent back with a reason (``decision_sent_back``)."""
+    if review_case.state is CaseState.decided or review_case.state is CaseState.closed:
+        return None
+    return session.scalar(
+        sa.select(CaseEvent)
+        .where(
+            CaseEvent.agency_id == review_case.agency_id,
+            CaseEvent.case_id == review_case.id,
+            CaseEvent.kind.in_([EventKind.decision_proposed, EventKind.decision_sent_back]),
+        )
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    )
