@@ -197,7 +197,8 @@ def main() -> None:
     console.print(table)
     console.print(
         f"End to end: {args.cases} applications decided in {elapsed:.2f} s = {args.cases / elapsed:.1f} decisions/s "
-        f"(registry through the mediator, process, trace and state stored, decide path with events, ledger leaves and notices, commit); "
+        f"(registry through the mediator, process, trace and state stored, decide path with events, ledger leaves "
+        f"and notices, commit); "
         f"the decide path alone: {args.cases / decide_only:.1f} decisions/s, so the process adds "
         f"{(elapsed - decide_only) / args.cases * 1e3:.1f} ms per case."
     )
