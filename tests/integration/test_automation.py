@@ -89,7 +89,7 @@ def test_an_automated_refusal_is_sealed_explained_contested_and_replaced_by_an_o
     assert trace["inputs"]["household_size"] == {"value": 2, "source": "application form"}
     assert trace["inputs"]["applicant_age"]["value"] == 36
     assert trace["inputs"]["children_under_18"]["value"] == 1
-    assert trace["inputs"]["applicant_age"]["source"].startswith("population registry, family (information mediator")
+    assert trace["inputs"]["applicant_age"]["source"].startswith("population registry, family (mediator message")
     [fetch] = [s for s in trace["steps"] if s["type"] == "registry"]
     assert (
         fetch["topic"] == "population.family" and trace["inputs"]["applicant_age"]["message_id"] == fetch["message_id"]
@@ -307,7 +307,7 @@ def test_the_decision_record_page_explains_the_decision_in_the_applicants_langua
     assert "The family has fewer than 3 members and no member with a disability." in html
     assert "DEMO-NAFAQA" in html and "Illustrative rule set" in html
     assert '<th scope="row"><code>applicant_age</code></th><td>36</td>' in html
-    assert "population registry, family (information mediator, message" in html
+    assert "population registry, family (mediator message" in html
     assert "contest it within a year" in html
 
     russian = unescape(client.get(f"/cases/{number}/trace?lang=ru").text)

@@ -75,7 +75,7 @@ def test_apply_decide_through_the_mediator_seal_contest_review_on_the_page_and_a
     assert "The family has fewer than 3 members and no member with a disability." in html
     assert "Illustrative rule set, not a norm of law" in html and "DEMO-NAFAQA" in html
     assert "Registry, through the information mediator: population registry, family" in html
-    assert f"message {message.id}" in html
+    assert f"(mediator message {message.id})" in html
     russian = unescape(client.get(f"/cases/{number}/trace", params={"lang": "ru"}).text)
     assert "Основания автоматического решения" in russian and "Демонстрационный набор правил" in russian
 

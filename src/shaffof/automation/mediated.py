@@ -38,7 +38,7 @@ class MediatorGateway:
             raise ProcessFailed(
                 f"The information mediator did not answer {spec.registry}/{spec.service}: {refusal.detail}"
             ) from None
-        source = f"{spec.registry} registry, {spec.service} (information mediator, message {response.message_id})"
+        source = f"{spec.registry} registry, {spec.service} (mediator message {response.message_id})"
         return RegistryAnswer(
             topic, spec.extract(response.data, inquiry.on), source, self._mediator.clock(), response.message_id
         )
