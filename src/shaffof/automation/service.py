@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,18 @@ CONTEST_EXPLANATION = {
     "его рассмотрит должностное лицо.",
     "en": "This decision was made automatically. If you disagree, contest it within a year: an officer will review it.",
 }
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What the next step of a process needs, read before it runs (outside any transaction)."""
+
+    package: packages.AutomationPackage
+    state: str | None
+    data: dict[str, Any]
+    trace: dict[str, Any]
+    inquiry: Inquiry
+    at: dt.datetime
 
 
 class Automation:
@@ -146,9 +159,9 @@ class Automation:
             ):
                 return None  # another worker took it
             seen = (automation_run.status, automation_run.updated_at)
-            attempt: RunResult | str | None = None
-            if case.state is CaseState.registered:
-                attempt = self._attempt(session, automation_run, case)
+            step = self._prepare(session, automation_run, case) if case.state is CaseState.registered else None
+        # No transaction is open while the process runs: its registry queries are the mediator's own.
+        attempt = self._attempt(step) if step is not None else None
         with self._db.uow() as uow:
             session = uow.session
             automation_run = session.get(AutomationRun, (agency_id, case_id), with_for_update=True)
@@ -173,32 +186,41 @@ class Automation:
                 return automation_run.status
         return self._park(agency_id, case_id, error)
 
-    def _attempt(self, session: Session, automation_run: AutomationRun, case: Case) -> RunResult | str:
-        """The next step of the process, or the failure that parks the case (a bad input, script or model,
-        or a registry query the mediator refused)."""
+    def _prepare(self, session: Session, automation_run: AutomationRun, case: Case) -> _Step:
+        """What the next step of the process needs, read in the worker's read transaction."""
         model = session.get(AutomationModel, automation_run.service_id)
         service = session.get(Service, automation_run.service_id)
         assert model is not None and service is not None
         package = self._package(model)
         now = self.clock()
         decisive = automation_run.decisive_date or now.astimezone(self._tz).date()
-        trace = copy.deepcopy(automation_run.trace) or new_trace(package, decisive, case.form)
-        inquiry = Inquiry(
-            agency_id=case.agency_id,
-            case=case.registration_number,
-            subject=identity.get_person(session, case.applicant_person_id).pinfl,
-            purpose=service.code,
-            on=decisive,
+        return _Step(
+            package=package,
+            state=automation_run.state,
+            data=process_data(service.form_schema, case.form),
+            trace=copy.deepcopy(automation_run.trace) or new_trace(package, decisive, case.form),
+            inquiry=Inquiry(
+                agency_id=case.agency_id,
+                case=case.registration_number,
+                subject=identity.get_person(session, case.applicant_person_id).pinfl,
+                purpose=service.code,
+                on=decisive,
+            ),
+            at=now,
         )
+
+    def _attempt(self, step: _Step) -> RunResult | str:
+        """The next step of the process, or the failure that parks the case (a bad input, script or model,
+        or a registry query the mediator refused)."""
         try:
             return run(
-                package,
-                state=automation_run.state,
-                data=process_data(service.form_schema, case.form),
-                trace=trace,
+                step.package,
+                state=step.state,
+                data=step.data,
+                trace=step.trace,
                 gateway=self._gateway,
-                inquiry=inquiry,
-                at=now,
+                inquiry=step.inquiry,
+                at=step.at,
             )
         except DomainError as failure:
             return failure.detail
