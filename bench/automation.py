@@ -10,9 +10,11 @@ In one run, on one backend (a SQLite file or a throwaway PostgreSQL 15 cluster, 
      the case after each step, and read back before the next), and the size of the JSON;
   4. **end to end** — N child-allowance applications submitted through ``Cases.submit`` (each queues its run;
      unsigned, from a copy of the package without ``signature_required`` — the submission is not timed),
-     then the worker's ``Automation.advance`` timed over all of them: per case a transaction that locks the case,
-     asks the population registry, runs the process, stores state and trace, decides through the decide path
-     (events, ledger leaves, notices) and commits. Decisions per second, and every case checked decided.
+     then the worker's ``Automation.advance`` timed over all of them: per case it asks the population registry
+     through the information mediator (policy check, message-log entry, the person's access record and its ledger
+     leaf — the mediator's own transaction), runs the process, then in one transaction locks the case, stores state
+     and trace, decides through the decide path (events, ledger leaves, notices) and commits. Decisions per
+     second, and every case checked decided.
 
     .venv/bin/python bench/automation.py [--backend sqlite|postgresql] [--cases N] [--repeat R]
 """
@@ -40,6 +42,7 @@ from bench.deadlines import database, machine  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from tests.factories import World  # noqa: E402
+from tests.integration import registry_data  # noqa: E402
 
 from shaffof.automation import package as packages  # noqa: E402
 from shaffof.automation import process  # noqa: E402
@@ -83,7 +86,7 @@ def in_memory(repeat: int) -> tuple[list[float], list[float], list[float], list[
     table = package.tables["child_allowance_eligibility"]
     inputs = {"income_per_member": 500_000, "household_size": 5, "has_disabled": False}
     at = dt.datetime.now(dt.UTC)
-    answers = StatedAnswers({"population.person": {"applicant_age": 34, "applicant_sex": "F"}})
+    answers = StatedAnswers({"population.family": {"applicant_age": 34, "applicant_sex": "F", "children_under_18": 2}})
 
     def whole() -> None:
         result = run(
@@ -92,8 +95,7 @@ def in_memory(repeat: int) -> tuple[list[float], list[float], list[float], list[
             data=process_data(form_schema, FORM),
             trace=new_trace(package, day, FORM),
             gateway=answers,
-            session=None,
-            person_id=None,
+            inquiry=None,
             at=at,
         )
         assert result.outcome == "approved"
@@ -129,6 +131,7 @@ def end_to_end(backend: str, cases: int) -> tuple[float, float, str]:
             package = services / "child-allowance" / "service.yaml"
             package.write_text(package.read_text().replace("signature_required: true", "signature_required: false"))
             world = World.build(platform, services)
+            registry_data.load(world)  # alice's family in the population registry; the demo access policies
             alice = world.actors["alice"]
             for _ in range(cases):
                 platform.cases.submit(alice, CaseSubmit(service="child-allowance", form=FORM))
@@ -194,7 +197,8 @@ def main() -> None:
     console.print(table)
     console.print(
         f"End to end: {args.cases} applications decided in {elapsed:.2f} s = {args.cases / elapsed:.1f} decisions/s "
-        f"(registry, process, trace and state stored, decide path with events, ledger leaves and notices, commit); "
+        f"(registry through the mediator, process, trace and state stored, decide path with events, ledger leaves "
+        f"and notices, commit); "
         f"the decide path alone: {args.cases / decide_only:.1f} decisions/s, so the process adds "
         f"{(elapsed - decide_only) / args.cases * 1e3:.1f} ms per case."
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shaffof.archive.blobstore import BlobStore
 from shaffof.archive.retention import load_schedule
 from shaffof.archive.service import Archive
-from shaffof.automation.registries import PopulationRegistry
+from shaffof.automation.mediated import MediatorGateway
 from shaffof.automation.schemas import AdvanceReport
 from shaffof.automation.service import Automation
 from shaffof.cases.ratings import Ratings
@@ -204,7 +204,7 @@ class Platform:
             db, registries, pki, cases, clock_skew=dt.timedelta(seconds=settings.mediator_clock_skew_seconds)
         )
         privacy.withdrawal_handlers.append(mediator.destroy_consented_content)  # ZRU-547 Art. 17
-        automation = Automation(db, cases, gateway=PopulationRegistry(), timezone=settings.timezone)
+        automation = Automation(db, cases, gateway=MediatorGateway(mediator), timezone=settings.timezone)
         cases.add_event_handler(automation.on_case_event)  # queues a registered case's process, same transaction
         rollups = Rollups(timezone=settings.timezone)
         cases.add_event_handler(rollups.on_case_event)  # the statistics, in the same transaction

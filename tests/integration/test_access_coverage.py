@@ -330,7 +330,12 @@ def app_routes(client: TestClient) -> set[tuple[str, str]]:
 # their access records are asserted in the named test.
 OTHERS_TESTED_ELSEWHERE: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/cases/{registration_number}/trace"): "test_automation.py::test_an_automated_refusal_is_…",
-    ("GET", "/cases/{registration_number}/trace"): "test_automation.py::test_an_automated_refusal_is_…",
+    ("GET", "/cases/{number}/trace"): "test_automation.py::test_an_automated_refusal_is_…",
+    ("GET", "/officer/reviews/{number}"): "test_automation_review.py::test_apply_decide_through_the_…",
+    # The review page's forms call the same domain operations as the API routes above (which record).
+    ("POST", "/officer/reviews/{number}/review"): "automation.service.review records the read",
+    ("POST", "/officer/reviews/{number}/approve"): "test_automation_review.py::test_apply_decide_through_the_…",
+    ("POST", "/officer/reviews/{number}/send-back"): "test_automation_review.py::test_apply_decide_through_the_…",
     ("POST", "/api/v1/officer/cases/{registration_number}/review"): "automation.service.review records the read",
     ("POST", "/api/v1/integrity/cases/{registration_number}/approve"): "test_integrity.py::test_a_land_allocation_…",
     ("POST", "/api/v1/integrity/cases/{registration_number}/send-back"): "test_integrity.py::test_a_land_allocation_…",

@@ -45,6 +45,10 @@ class Law:
 
     title: str
     url: str | None = None
+    # Not a norm of the platform's legal ground (shared/legal.md) but a rule set written for the package (a
+    # demonstration): it is cited by its code alone — never with article numbers it does not have — and the
+    # trace marks every rule and parameter that rests on it.
+    illustrative: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Rule:
     outputs: tuple[feel.Operand, ...]
     citation: Citation
     description: str = ""
+    illustrative: bool = False  # the citation names an illustrative rule set (Law.illustrative)
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,7 @@ class Evaluation:
                     "row": m.rule.row,
                     "description": m.rule.description,
                     "citation": m.rule.citation.model_dump(mode="json", exclude_none=True),
+                    "illustrative": m.rule.illustrative,
                     "outputs": m.outputs,
                 }
                 for m in self.matched
@@ -222,6 +228,13 @@ def parse_citation(text: str, laws: Mapping[str, Law]) -> Citation:
         raise ValueError(
             f"the citation names the law {match['law']!r}, which the package does not declare (declared: {known})"
         )
+    if law.illustrative and (match["article"] or match["part"]):
+        raise ValueError(
+            f"the law {match['law']!r} is illustrative (not a norm of the legal ground): cite it as "
+            f"{match['law']!r} alone, without article numbers it does not have"
+        )
+    if not law.illustrative and not match["article"]:
+        raise ValueError(f"the citation {text!r} names no article of {match['law']!r}, e.g. 'ZRU-445 Art. 28(1)'")
     return Citation(law=match["law"], article=match["article"], part=match["part"], title=law.title, url=law.url)
 
 
@@ -371,4 +384,5 @@ def _read_rule(
             problems.append(Problem(rule_id, str(error)))
     if len(problems) > start or citation is None:
         return None
-    return Rule(rule_id, row, tuple(conditions), tuple(values), citation, description)
+    illustrative = laws[citation.law].illustrative
+    return Rule(rule_id, row, tuple(conditions), tuple(values), citation, description, illustrative)

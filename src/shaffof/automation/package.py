@@ -32,6 +32,10 @@ class LawEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1)
     url: str | None = None
+    illustrative: bool = Field(
+        default=False,
+        description="not a norm of the legal ground (shared/legal.md): cited by its code alone, marked in the trace",
+    )
 
 
 class RulePeriod(BaseModel):
@@ -79,6 +83,7 @@ class TestExpectation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(description="approved, rejected, … or 'officer' when the process hands over")
     citations: list[str] = Field(default_factory=list)
+    rules: list[str] | None = Field(default=None, description="the rule ids expected to fire, in order")
 
 
 class TestCase(BaseModel):
@@ -126,13 +131,14 @@ class AutomationPackage:
                 "valid_from": v.valid_from.isoformat(),
                 "valid_until": v.valid_until.isoformat() if v.valid_until else None,
                 "citation": dmn.parse_citation(v.citation, self.laws).model_dump(mode="json", exclude_none=True),
+                "illustrative": self.laws[v.citation.split()[0]].illustrative,
             }
             for name, v in values.items()
         }
 
     @property
     def laws(self) -> dict[str, dmn.Law]:
-        return {code: dmn.Law(entry.title, entry.url) for code, entry in self.config.laws.items()}
+        return {code: dmn.Law(entry.title, entry.url, entry.illustrative) for code, entry in self.config.laws.items()}
 
 
 def model_digest(files: Mapping[str, str]) -> str:
@@ -179,7 +185,7 @@ def build(files: Mapping[str, str], folder: Path) -> tuple[AutomationPackage | N
         config = AutomationConfig.model_validate(yaml.safe_load(files[CONFIG_FILE]))
     except (yaml.YAMLError, ValidationError) as error:
         return None, _problems(folder / CONFIG_FILE, error)
-    laws = {code: dmn.Law(entry.title, entry.url) for code, entry in config.laws.items()}
+    laws = {code: dmn.Law(entry.title, entry.url, entry.illustrative) for code, entry in config.laws.items()}
     for name, parameter in config.parameters.items():
         for index, value in enumerate(parameter.values):
             try:

@@ -1,125 +1,143 @@
-"""The decision-record page (``/cases/{number}/trace``): why an automated decision came out as it did, in the
-applicant's language — the outcome and reasons, the rules that fired with their norms (linked to lex.uz),
-every input with its source, the parameters in force, the model version, and how to have a person review it.
-Server-rendered, no JavaScript; the data is the same as ``GET /api/v1/cases/{number}/trace``.
+"""The portal's pages of automated decisions (docs/portal.md: gettext uz/ru/en, ``base.html``, CSRF, errors
+linked to their fields, no JavaScript).
+
+- ``/cases/{number}/trace`` — the decision record, for the applicant (and the officers who may read the case):
+  the outcome and reasons, the rules that fired with their norms (an illustrative rule set is said to be one),
+  every input with its source and the mediator's message, the parameters in force, how to contest.
+- ``/officer/reviews/{number}`` — the review case of a contested automated decision, for the reviewing body:
+  the same record, and the form to confirm or replace the outcome. A replacement reverses the decision, so it
+  waits for a second officer (four-eyes, docs/integrity.md), who approves it or sends it back from this page.
+
+Each form calls one domain operation (``Automation.review``, ``Cases.approve_decision``,
+``Cases.send_back_decision``); who may do what is decided there, and a refusal is shown with its reason.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from shaffof.errors import DomainError, Unauthenticated
-from shaffof.web.deps import OptionalActor, PlatformDep
-from shaffof.web.ui.views import LANGUAGES, choose_language, templates
+from shaffof.automation.schemas import ReviewCommand
+from shaffof.cases.models import Outcome
+from shaffof.errors import DomainError
+from shaffof.identity.actor import Actor
+from shaffof.web.ui import labels
+from shaffof.web.ui.browser import PageRoute, form_of, platform_of, redirect, signed_in
+from shaffof.web.ui.forms import FieldErrors
+from shaffof.web.ui.i18n import gettext
+from shaffof.web.ui.views import choose_language, render
 
-router = APIRouter(include_in_schema=False)
-
-TEXTS: dict[str, dict[str, str]] = {
-    "uz": {
-        "title": "Avtomatik qaror asoslari",
-        "case": "Murojaat",
-        "outcome": "Natija",
-        "reasons": "Sabablar",
-        "rules": "Qoʻllangan qoidalar va qonun normalari",
-        "inputs": "Qaror asosidagi maʼlumotlar",
-        "name": "Maʼlumot",
-        "value": "Qiymat",
-        "source": "Manba",
-        "parameters": "Amaldagi koʻrsatkichlar",
-        "valid": "Amal qilish muddati",
-        "model": "Qoidalar versiyasi",
-        "decisive_date": "Hal qiluvchi sana",
-        "status": "Holat",
-        "contest": "Inson tomonidan koʻrib chiqish",
-        "review": "Koʻrib chiqish natijasi",
-        "error": "Xato",
-        "skip": "Asosiy mazmunga oʻtish",
-        "language": "Til",
-        "approved": "qanoatlantirildi",
-        "rejected": "rad etildi",
-        "partially_approved": "qisman qanoatlantirildi",
-        "left_unconsidered": "koʻrib chiqilmasdan qoldirildi",
-        "confirmed": "tasdiqlandi",
-        "replaced": "oʻzgartirildi",
-    },
-    "ru": {
-        "title": "Основания автоматического решения",
-        "case": "Обращение",
-        "outcome": "Результат",
-        "reasons": "Причины",
-        "rules": "Применённые правила и нормы закона",
-        "inputs": "Сведения, на которых основано решение",
-        "name": "Сведение",
-        "value": "Значение",
-        "source": "Источник",
-        "parameters": "Действующие показатели",
-        "valid": "Срок действия",
-        "model": "Версия правил",
-        "decisive_date": "Определяющая дата",
-        "status": "Состояние",
-        "contest": "Рассмотрение человеком",
-        "review": "Результат рассмотрения",
-        "error": "Ошибка",
-        "skip": "Перейти к основному содержанию",
-        "language": "Язык",
-        "approved": "удовлетворено",
-        "rejected": "отказано",
-        "partially_approved": "удовлетворено частично",
-        "left_unconsidered": "оставлено без рассмотрения",
-        "confirmed": "подтверждено",
-        "replaced": "изменено",
-    },
-    "en": {
-        "title": "Why the automated decision came out this way",
-        "case": "Case",
-        "outcome": "Outcome",
-        "reasons": "Reasons",
-        "rules": "Rules applied and the norms they implement",
-        "inputs": "What the decision rests on",
-        "name": "Item",
-        "value": "Value",
-        "source": "Source",
-        "parameters": "Parameters in force",
-        "valid": "In force",
-        "model": "Rules version",
-        "decisive_date": "Decisive date",
-        "status": "Status",
-        "contest": "Review by a person",
-        "review": "Review result",
-        "error": "Error",
-        "skip": "Skip to main content",
-        "language": "Language",
-        "approved": "approved",
-        "rejected": "rejected",
-        "partially_approved": "partially approved",
-        "left_unconsidered": "left unconsidered",
-        "confirmed": "confirmed",
-        "replaced": "replaced",
-    },
-}
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+RESULTS = ("confirmed", "replaced")
 
 
-@router.get("/cases/{registration_number}/trace", response_class=HTMLResponse)
-def trace_page(
+@router.get("/cases/{number}/trace", response_class=HTMLResponse)
+def trace_page(number: str, request: Request) -> HTMLResponse:
+    actor = signed_in(request)
+    record = platform_of(request).automation.trace(actor, number)
+    return render(request, "automation/trace.html", {"number": number, "record": record})
+
+
+def _review_page(
     request: Request,
-    registration_number: str,
-    platform: PlatformDep,
-    actor: OptionalActor,
-    lang: str | None = Query(default=None, max_length=5),
+    actor: Actor,
+    number: str,
+    *,
+    errors: FieldErrors | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
-    language = choose_language(request, lang)
-    context: dict[str, object] = {
-        "t": TEXTS[language],
-        "lang": language,
-        "languages": LANGUAGES,
-        "number": registration_number,
+    platform = platform_of(request)
+    language = choose_language(request, None)
+    case = platform.cases.get(actor, number)
+    record = platform.automation.trace(actor, number)  # the decision under review (an access record)
+    context: dict[str, Any] = {
+        "case": case,
+        "record": record,
+        "errors": (errors or FieldErrors()).by_field,
+        "values": values or {},
+        "outcome_options": [(o.value, gettext(language, labels.OUTCOMES[o.value])) for o in Outcome],
     }
+    return render(request, "automation/review.html", context, status_code=status_code)
+
+
+@router.get("/officer/reviews/{number}", response_class=HTMLResponse)
+def review_page(number: str, request: Request) -> HTMLResponse:
+    return _review_page(request, signed_in(request), number)
+
+
+def _act(
+    request: Request,
+    number: str,
+    check: Callable[[dict[str, str], str, FieldErrors], None],
+    act: Callable[[Actor, dict[str, str]], object],
+) -> Response:
+    """Check the form, call the domain; a problem is shown on the review page next to its field."""
+    actor = signed_in(request)
+    language = choose_language(request, None)
+    posted = {k: v.strip() for k, v in form_of(request).items() if isinstance(v, str)}
+    errors = FieldErrors()
+    check(posted, language, errors)
+    if errors:
+        return _review_page(request, actor, number, errors=errors, values=posted, status_code=422)
     try:
-        if actor is None:
-            raise Unauthenticated("Sign in first to see your case's decision record.")
-        record = platform.automation.trace(actor, registration_number)
+        act(actor, posted)
     except DomainError as error:
-        context |= {"record": None, "problem": error.detail}
-        return templates.TemplateResponse(request, "decision_trace.html", context, status_code=error.status)
-    return templates.TemplateResponse(request, "decision_trace.html", context | {"record": record, "problem": None})
+        for problem in error.errors:
+            errors.add(problem.path.split("/")[0], problem.message)
+        errors.add("", error.detail)
+        return _review_page(request, actor, number, errors=errors, values=posted, status_code=error.status)
+    return redirect(f"/officer/reviews/{number}")
+
+
+def _reason(field: str) -> Callable[[dict[str, str], str, FieldErrors], None]:
+    def check(posted: dict[str, str], language: str, errors: FieldErrors) -> None:
+        if len(posted.get(field, "")) < 3:
+            errors.add(field, gettext(language, "Enter at least %(limit)s characters.") % {"limit": 3})
+
+    return check
+
+
+def _review_form(posted: dict[str, str], language: str, errors: FieldErrors) -> None:
+    if posted.get("result", "") not in RESULTS:
+        errors.add("result", gettext(language, "Choose one of the options."))
+    elif posted["result"] == "replaced" and posted.get("outcome", "") not in {o.value for o in Outcome}:
+        errors.add("outcome", gettext(language, "Choose one of the options."))
+    _reason("reason")(posted, language, errors)
+
+
+def _command(posted: dict[str, str]) -> ReviewCommand:
+    replacing = posted["result"] == "replaced"
+    return ReviewCommand.model_validate(
+        {
+            "result": posted["result"],
+            "outcome": posted["outcome"] if replacing else None,
+            "reason": posted["reason"],
+        }
+    )
+
+
+@router.post("/officer/reviews/{number}/review")
+def review(number: str, request: Request) -> Response:
+    automation = platform_of(request).automation
+    return _act(request, number, _review_form, lambda actor, p: automation.review(actor, number, _command(p)))
+
+
+@router.post("/officer/reviews/{number}/approve")
+def approve(number: str, request: Request) -> Response:
+    cases = platform_of(request).cases
+    return _act(request, number, lambda *_: None, lambda actor, _p: cases.approve_decision(actor, number))
+
+
+@router.post("/officer/reviews/{number}/send-back")
+def send_back(number: str, request: Request) -> Response:
+    cases = platform_of(request).cases
+    return _act(
+        request,
+        number,
+        _reason("send-back-reason"),
+        lambda actor, p: cases.send_back_decision(actor, number, p["send-back-reason"]),
+    )

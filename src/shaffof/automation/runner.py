@@ -2,9 +2,9 @@
 
 The engine (SpiffWorkflow) runs scripts, gateways and timers; it stops at business-rule tasks, service tasks
 and user tasks (``process.py``), which this runner performs: a decision table is evaluated with the parameters
-in force on the decisive date, a registry is asked through the gateway, and a user task hands the case to an
-officer. Every step lands in the trace, which is what the applicant is shown (inputs with their sources, the
-rule that fired and its citation) and what a re-run must reproduce.
+in force on the decisive date, a registry is asked through the gateway (the information mediator), and a user
+task hands the case to an officer. Every step lands in the trace, which is what the applicant is shown (inputs
+with their sources, the rule that fired and its citation) and what a re-run must reproduce.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.orm import Session
 
 from shaffof.automation import process, sandbox
 from shaffof.automation.errors import DecisionInputInvalid, ProcessFailed, ScriptRefused
 from shaffof.automation.package import AutomationPackage
-from shaffof.automation.registries import TOPICS, RegistryGateway
+from shaffof.automation.registries import TOPICS, Inquiry, RegistryGateway
 
 Status = Literal["decided", "officer", "waiting"]
 LANGUAGES = ("uz", "ru", "en")
@@ -62,15 +61,14 @@ def run(
     data: dict[str, Any],
     trace: dict[str, Any],
     gateway: RegistryGateway,
-    session: Session | None,
-    person_id: int | None,
+    inquiry: Inquiry | None,
     at: dt.datetime,
 ) -> RunResult:
     """Advance the process as far as it goes; raises :class:`ProcessFailed` (the case is parked) on a failure."""
     decisive_date = dt.date.fromisoformat(trace["decisive_date"])
     try:
         workflow = process.load(state) if state is not None else _start(package, data)
-        return _advance(package, workflow, trace, gateway, session, person_id, decisive_date, at)
+        return _advance(package, workflow, trace, gateway, inquiry, decisive_date, at)
     except (DecisionInputInvalid, ScriptRefused, ProcessFailed):
         raise
     except SpiffWorkflowException as error:
@@ -91,8 +89,7 @@ def _advance(
     workflow: BpmnWorkflow,
     trace: dict[str, Any],
     gateway: RegistryGateway,
-    session: Session | None,
-    person_id: int | None,
+    inquiry: Inquiry | None,
     decisive_date: dt.date,
     at: dt.datetime,
 ) -> RunResult:
@@ -115,14 +112,15 @@ def _advance(
             steps.append({"task": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "type": "officer"})
             return RunResult("officer", process.dump(workflow), trace)
         if binding.kind == "registry":
-            answer = gateway.query(session, binding.target, person_id, decisive_date, at)
-            values = {k: v for k, v in answer.values.items() if k in TOPICS[binding.target]}
+            answer = gateway.query(binding.target, inquiry, at)
+            values = {k: v for k, v in answer.values.items() if k in TOPICS[binding.target].values}
             task.data.update(values)
             for name, value in values.items():
                 trace["inputs"][name] = {
                     "value": value,
                     "source": answer.source,
                     "fetched_at": answer.fetched_at.isoformat(),
+                    "message_id": answer.message_id,
                 }
             steps.append(
                 {
@@ -130,6 +128,8 @@ def _advance(
                     "name": task.task_spec.bpmn_name,
                     "type": "registry",
                     "topic": binding.target,
+                    "message_id": answer.message_id,  # the mediator's log entry: what a replay reuses
+                    "values": values,
                 }
             )
         else:

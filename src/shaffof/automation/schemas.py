@@ -27,6 +27,12 @@ class ReviewPublic(BaseModel):
     reason: str
     review_case: str | None
     reviewed_at: dt.datetime
+    awaiting_approval: bool = Field(
+        default=False, description="a replacement (a reversal) waits for a second officer's approval"
+    )
+    sent_back: str | None = Field(
+        default=None, description="the second officer sent the replacement back, with this reason: review again"
+    )
 
 
 class TracePublic(BaseModel):
@@ -42,6 +48,10 @@ class TracePublic(BaseModel):
     outcome: str | None
     reasons: dict[str, str]
     citations: list[Citation]
+    illustrative: list[str] = Field(
+        default_factory=list,
+        description="codes of the cited rule sets that are illustrative (not norms of the legal ground)",
+    )
     inputs: dict[str, Any]
     parameters: dict[str, Any]
     steps: list[dict[str, Any]]

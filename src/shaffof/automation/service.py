@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,7 @@ from shaffof.automation.errors import (
     TraceNotFound,
 )
 from shaffof.automation.models import ACTIVE_STATUSES_SQL, AutomationModel, AutomationRun, ReviewResult, RunStatus
-from shaffof.automation.registries import TOPICS, RegistryGateway, StatedAnswers
+from shaffof.automation.registries import Inquiry, RegistryGateway, StatedAnswers, recorded_answers
 from shaffof.automation.runner import RunResult, citation_text, new_trace, process_data, run
 from shaffof.automation.schemas import (
     AdvanceReport,
@@ -50,6 +51,7 @@ from shaffof.catalog.models import Service
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.errors import DomainError, FieldError
+from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
 from shaffof.legal import Citation
 
@@ -61,6 +63,18 @@ CONTEST_EXPLANATION = {
     "его рассмотрит должностное лицо.",
     "en": "This decision was made automatically. If you disagree, contest it within a year: an officer will review it.",
 }
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What the next step of a process needs, read before it runs (outside any transaction)."""
+
+    package: packages.AutomationPackage
+    state: str | None
+    data: dict[str, Any]
+    trace: dict[str, Any]
+    inquiry: Inquiry
+    at: dt.datetime
 
 
 class Automation:
@@ -133,50 +147,90 @@ class Automation:
         return report
 
     def _advance_one(self, agency_id: int, case_id: Any) -> RunStatus | None:
-        error: str | None = None
-        with self._db.uow() as uow:
-            session = uow.session
-            automation_run = session.get(AutomationRun, (agency_id, case_id), with_for_update=True)
-            case = session.get(Case, (agency_id, case_id), with_for_update=True)
+        """Read the run, advance the process outside any transaction (its registry queries are the mediator's
+        own committed exchanges), then store the step — unless another worker or an officer got there first."""
+        with self._db.reading() as session:
+            automation_run = session.get(AutomationRun, (agency_id, case_id))
+            case = session.get(Case, (agency_id, case_id))
             if (
                 automation_run is None
                 or case is None
                 or automation_run.status not in (RunStatus.pending, RunStatus.waiting)
             ):
                 return None  # another worker took it
-            if case.state is not CaseState.registered:
+            seen = (automation_run.status, automation_run.updated_at)
+            step = self._prepare(session, automation_run, case) if case.state is CaseState.registered else None
+        # No transaction is open while the process runs: its registry queries are the mediator's own.
+        attempt = self._attempt(step) if step is not None else None
+        with self._db.uow() as uow:
+            session = uow.session
+            automation_run = session.get(AutomationRun, (agency_id, case_id), with_for_update=True)
+            case = session.get(Case, (agency_id, case_id), with_for_update=True)
+            if automation_run is None or case is None or (automation_run.status, automation_run.updated_at) != seen:
+                return None  # another worker stored this step meanwhile
+            if case.state is not CaseState.registered or attempt is None:
                 automation_run.status = RunStatus.officer  # an officer acted first: the process stands aside
                 automation_run.updated_at = self.clock()
                 uow.commit()
                 return automation_run.status
+            if isinstance(attempt, str):
+                self._park_in(session, automation_run, case, attempt)
+                uow.commit()
+                return RunStatus.parked
             try:
-                self._step(session, automation_run, case)
-            except DomainError as failure:  # a bad input, script or model, or a registry that refused
+                self._store(session, automation_run, case, attempt)
+            except DomainError as failure:  # the process's result is not one the case can take
                 error = failure.detail
             else:
                 uow.commit()
                 return automation_run.status
-        return self._park(agency_id, case_id, error or "unknown failure")
+        return self._park(agency_id, case_id, error)
 
-    def _step(self, session: Session, automation_run: AutomationRun, case: Case) -> None:
+    def _prepare(self, session: Session, automation_run: AutomationRun, case: Case) -> _Step:
+        """What the next step of the process needs, read in the worker's read transaction."""
         model = session.get(AutomationModel, automation_run.service_id)
         service = session.get(Service, automation_run.service_id)
         assert model is not None and service is not None
         package = self._package(model)
         now = self.clock()
         decisive = automation_run.decisive_date or now.astimezone(self._tz).date()
-        trace = copy.deepcopy(automation_run.trace) or new_trace(package, decisive, case.form)
-        result = run(
-            package,
+        return _Step(
+            package=package,
             state=automation_run.state,
             data=process_data(service.form_schema, case.form),
-            trace=trace,
-            gateway=self._gateway,
-            session=session,
-            person_id=case.applicant_person_id,
+            trace=copy.deepcopy(automation_run.trace) or new_trace(package, decisive, case.form),
+            inquiry=Inquiry(
+                agency_id=case.agency_id,
+                case=case.registration_number,
+                subject=identity.get_person(session, case.applicant_person_id).pinfl,
+                purpose=service.code,
+                on=decisive,
+            ),
             at=now,
         )
-        automation_run.decisive_date = decisive
+
+    def _attempt(self, step: _Step) -> RunResult | str:
+        """The next step of the process, or the failure that parks the case (a bad input, script or model,
+        or a registry query the mediator refused)."""
+        try:
+            return run(
+                step.package,
+                state=step.state,
+                data=step.data,
+                trace=step.trace,
+                gateway=self._gateway,
+                inquiry=step.inquiry,
+                at=step.at,
+            )
+        except DomainError as failure:
+            return failure.detail
+
+    def _store(self, session: Session, automation_run: AutomationRun, case: Case, result: RunResult) -> None:
+        model = session.get(AutomationModel, automation_run.service_id)
+        service = session.get(Service, automation_run.service_id)
+        assert model is not None and service is not None
+        now = self.clock()
+        automation_run.decisive_date = dt.date.fromisoformat(result.trace["decisive_date"])
         automation_run.state, automation_run.trace, automation_run.updated_at = result.state, result.trace, now
         if result.status == "waiting":
             automation_run.status = RunStatus.waiting
@@ -191,7 +245,7 @@ class Automation:
                 {"task": step["task"]},
             )
         else:
-            self._decided(session, automation_run, case, package, result, service)
+            self._decided(session, automation_run, case, self._package(model), result, service)
 
     def _decided(
         self,
@@ -241,20 +295,23 @@ class Automation:
             automation_run = session.get(AutomationRun, (agency_id, case_id), with_for_update=True)
             case = session.get(Case, (agency_id, case_id), with_for_update=True)
             assert automation_run is not None and case is not None
-            automation_run.status, automation_run.error, automation_run.updated_at = (
-                RunStatus.parked,
-                error,
-                self.clock(),
-            )
-            self._cases.record(
-                session,
-                case,
-                EventKind.automation_parked,
-                "the automated process failed; an officer takes over",
-                {"error": error},
-            )
+            self._park_in(session, automation_run, case, error)
             uow.commit()
         return RunStatus.parked
+
+    def _park_in(self, session: Session, automation_run: AutomationRun, case: Case, error: str) -> None:
+        automation_run.status, automation_run.error, automation_run.updated_at = (
+            RunStatus.parked,
+            error,
+            self.clock(),
+        )
+        self._cases.record(
+            session,
+            case,
+            EventKind.automation_parked,
+            "the automated process failed; an officer takes over",
+            {"error": error},
+        )
 
     # ------------------------------------------------------------------ reading
 
@@ -297,7 +354,15 @@ class Automation:
             )
         review = None
         if automation_run.review_result is not None and automation_run.reviewed_at is not None:
+            review_case = (
+                self._case(session, automation_run.review_case_number) if automation_run.review_case_number else None
+            )
+            four_eyes = _four_eyes(session, review_case) if review_case is not None else None
             review = ReviewPublic(
+                awaiting_approval=four_eyes is not None and four_eyes.kind is EventKind.decision_proposed,
+                sent_back=four_eyes.reason
+                if four_eyes is not None and four_eyes.kind is EventKind.decision_sent_back
+                else None,
                 result=automation_run.review_result,
                 outcome=automation_run.review_outcome or "",
                 reason=automation_run.review_reason or "",
@@ -314,6 +379,7 @@ class Automation:
             outcome=automation_run.outcome,
             reasons=trace.get("reasons", {}),
             citations=[Citation.model_validate(c) for c in trace.get("citations", [])],
+            illustrative=_illustrative(trace),
             inputs=trace.get("inputs", {}),
             parameters=trace.get("parameters", {}),
             steps=trace.get("steps", []),
@@ -346,7 +412,12 @@ class Automation:
             ):
                 raise ReviewRefused(f"Case {original.registration_number} has no automated decision to review.")
             if automation_run.review_result is not None:
-                raise ReviewRefused(f"The automated decision of {original.registration_number} was already reviewed.")
+                four_eyes = _four_eyes(session, review_case)
+                if four_eyes is None or four_eyes.kind is not EventKind.decision_sent_back:
+                    # reviewed once — unless the second officer sent the replacement back (docs/integrity.md)
+                    raise ReviewRefused(
+                        f"The automated decision of {original.registration_number} was already reviewed."
+                    )
             self._cases.record_read(actor, original, ("case_form", "decision_trace"), session)
             if command.result == "confirmed":
                 outcome = Outcome(automation_run.outcome)
@@ -393,20 +464,14 @@ class Automation:
             assert model is not None and service is not None and automation_run.decisive_date is not None
             package = packages.from_files(model.files)
             stored = automation_run.trace
-            answers: dict[str, dict[str, Any]] = {}
-            for topic, names in TOPICS.items():
-                found = {n: stored["inputs"][n]["value"] for n in names if n in stored["inputs"]}
-                if found:
-                    answers[topic] = found
             trace = new_trace(package, automation_run.decisive_date, case.form)
             result = run(
                 package,
                 state=None,
                 data=process_data(service.form_schema, case.form),
                 trace=trace,
-                gateway=StatedAnswers(answers, source="the decision's trace"),
-                session=None,
-                person_id=None,
+                gateway=StatedAnswers(recorded_answers(stored), source="the decision's trace"),
+                inquiry=None,
                 at=self.clock(),
             )
         return ReplayResult(
@@ -421,3 +486,32 @@ class Automation:
 
 def _rules(trace: dict[str, Any]) -> list[str]:
     return [m["rule"] for step in trace.get("steps", []) for m in step.get("matched", [])]
+
+
+def _illustrative(trace: dict[str, Any]) -> list[str]:
+    """The rule sets this decision cites that are not norms of the legal ground (``illustrative`` laws)."""
+    laws = {
+        m["citation"]["law"]
+        for step in trace.get("steps", [])
+        for m in step.get("matched", [])
+        if m.get("illustrative")
+    }
+    laws |= {p["citation"]["law"] for p in trace.get("parameters", {}).values() if p.get("illustrative")}
+    return sorted(laws)
+
+
+def _four_eyes(session: Session, review_case: Case) -> CaseEvent | None:
+    """The review case's latest four-eyes event while it is undecided: a replacement awaiting the second
+    officer (``decision_proposed``) or one sent back with a reason (``decision_sent_back``)."""
+    if review_case.state is CaseState.decided or review_case.state is CaseState.closed:
+        return None
+    return session.scalar(
+        sa.select(CaseEvent)
+        .where(
+            CaseEvent.agency_id == review_case.agency_id,
+            CaseEvent.case_id == review_case.id,
+            CaseEvent.kind.in_([EventKind.decision_proposed, EventKind.decision_sent_back]),
+        )
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    )

@@ -29,20 +29,24 @@ def run_case(package: AutomationPackage, case: TestCase, form_schema: dict[str, 
             data=process_data(form_schema, case.form),
             trace=trace,
             gateway=StatedAnswers(case.registries),
-            session=None,
-            person_id=None,
+            inquiry=None,
             at=at,
         )
     except (ProcessFailed, DecisionInputInvalid, ScriptRefused) as error:
         return TestResult(case.name, False, f"failed: {error.detail}")
     outcome = result.outcome if result.status == "decided" else result.status
     cited = [citation_text(c) for c in result.citations]
-    if outcome == case.expect.outcome and cited == case.expect.citations:
+    fired = [m["rule"] for step in result.trace["steps"] for m in step.get("matched", [])]
+    rules_match = case.expect.rules is None or fired == case.expect.rules
+    if outcome == case.expect.outcome and cited == case.expect.citations and rules_match:
         return TestResult(case.name, True, "")
+    expected_rules = "" if case.expect.rules is None else f" by {case.expect.rules}"
+    got_rules = "" if case.expect.rules is None else f" by {fired}"
     return TestResult(
         case.name,
         False,
-        f"expected {case.expect.outcome} citing {case.expect.citations}; got {outcome} citing {cited}",
+        f"expected {case.expect.outcome} citing {case.expect.citations}{expected_rules}; "
+        f"got {outcome} citing {cited}{got_rules}",
     )
 
 

@@ -55,6 +55,10 @@ DEMO_POLICIES: tuple[PolicySpec, ...] = (
     PolicySpec(
         "IJTIMOIY", "property", "by-owner", "child-allowance", frozenset({"property"}), LegalGround.legal_obligation
     ),
+    # The residence registration's automated process reads the applicant's person record (age on the day).
+    PolicySpec(
+        "IIV", "population", "person", "residence-registration", frozenset({"identity"}), LegalGround.legal_obligation
+    ),
     PolicySpec(
         "QURILISH", "property", "by-owner", "building-permit", frozenset({"property"}), LegalGround.legal_obligation
     ),

@@ -52,6 +52,17 @@ class OfficerLookup(BaseModel):
     )
 
 
+class AutomatedQuery(BaseModel):
+    """A service process's question about the applicant of a case (no person behind it: the rules)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(max_length=20)
+    purpose: str = Field(max_length=100, description="the service's code, as the access policy names it")
+    case: str = Field(max_length=64)
+    categories: list[str] = Field(min_length=1, max_length=10)
+
+
 class PrefillField(BaseModel):
     value: Any
     source: str = Field(description="registry/service the value comes from")

@@ -2,11 +2,13 @@
 consent honoured, the exchange logged with its digests, and the person's access record and ledger leaf
 written in the same transaction as the log entry.
 
-Three doors, one path (:meth:`Mediator._exchange`):
+Four doors, one path (:meth:`Mediator._exchange`):
 - ``query`` — an agency system's signed request (``POST /api/v1/mediator/{registry}/{service}``);
 - ``lookup`` — an officer in the workspace (authenticated by the platform; outside the officer's cases a
   stated reason is required, recorded and shown to the person);
 - ``prefill`` — a citizen's own data into a service form (once-only, decree UP-113).
+- ``automated`` — a service process of the deciding body, about its case's applicant (automation's service
+  tasks; channel ``automated``).
 
 A refused exchange is committed too (log entry + refused access record) before the refusal is raised:
 the person and the auditor see attempts, not only successes.
@@ -62,6 +64,7 @@ from shaffof.mediator.models import (
     MessageOutcome,
 )
 from shaffof.mediator.schemas import (
+    AutomatedQuery,
     BatchPublic,
     MediatorRequest,
     MediatorResponse,
@@ -170,7 +173,7 @@ class Mediator:
         self._skew = clock_skew
         self.clock = clock
 
-    # ------------------------------------------------------------------ the three doors
+    # ------------------------------------------------------------------ the doors
 
     def query(
         self, actor: Actor, registry: str, service: str, body: bytes, *, key_id: str | None, signature: str | None
@@ -243,6 +246,27 @@ class Mediator:
             actor=actor,
             agency_id=actor.agency_id,
             reason=command.reason,
+        )
+        return self._exchange(exchange)
+
+    def automated(self, agency_id: int, registry: str, service: str, command: AutomatedQuery) -> MediatorResponse:
+        """A service process of the deciding body asks for the applicant's data (automation's service tasks):
+        the platform is the consumer on the body's behalf, for the case and the service's purpose, so the
+        body's access policy decides and the person's tracker shows an ``automated`` read."""
+        spec = registry_service(registry, service)
+        request = command.model_dump(mode="json")
+        exchange = Exchange(
+            channel=AccessChannel.automated,
+            service=spec,
+            subject=command.subject,
+            categories=frozenset(command.categories),
+            purpose=command.purpose,
+            case=command.case,
+            request_id=f"automated:{command.case}:{self.clock().timestamp():.6f}:{registry}.{service}",
+            request_sha256=hashlib.sha256(canonicalize(request)).digest(),
+            request=request,
+            actor=None,
+            agency_id=agency_id,
         )
         return self._exchange(exchange)
 
@@ -458,6 +482,11 @@ class Mediator:
             raise ReasonRequired(
                 "The person is not the applicant of a case of yours: state the reason (it is shown to the person).",
                 errors=[FieldError("reason", "required outside your cases")],
+            )
+        if outside and exchange.channel is AccessChannel.automated:
+            raise MediatorRefused(
+                "A service process asks only about the applicant of its own case.",
+                errors=[FieldError("subject", "not the applicant of the case")],
             )
         return _Policy.of(row), replace(exchange, outside_case=outside)
 

@@ -38,21 +38,24 @@ def test_the_demo_package_loads_and_its_rule_tests_pass() -> None:
     assert problems == [] and package is not None
     form = yaml.safe_load((DEMO / "service.yaml").read_text())["form"]
     results = run_tests(package, form)
-    assert len(results) == 6 and all(r.passed for r in results), results
+    assert len(results) == 7 and all(r.passed for r in results), results
 
 
 def test_a_wrong_expectation_fails_its_rule_test(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     _edit(
         folder / "tests.yaml",
-        'expect: {outcome: rejected, citations: ["DEMO-NAFAQA Art. 5(1)"]}',
-        "expect: {outcome: approved}",
+        'expect: {outcome: rejected, citations: ["DEMO-NAFAQA"], rules: [Rule_small_family]}',
+        "expect: {outcome: approved, rules: [Rule_small_family_disabled]}",
     )
     package, _ = packages.load(folder)
     assert package is not None
     form = yaml.safe_load((DEMO / "service.yaml").read_text())["form"]
     [failed] = [r for r in run_tests(package, form) if not r.passed]
-    assert failed.detail == "expected approved citing []; got rejected citing ['DEMO-NAFAQA Art. 5(1)']"
+    assert failed.detail == (
+        "expected approved citing [] by ['Rule_small_family_disabled']; "
+        "got rejected citing ['DEMO-NAFAQA'] by ['Rule_small_family']"
+    )
 
 
 @pytest.mark.parametrize(
@@ -60,10 +63,24 @@ def test_a_wrong_expectation_fails_its_rule_test(tmp_path: Path) -> None:
     [
         (
             "decision.dmn",
-            "<text>DEMO-NAFAQA Art. 5(2)</text>",
-            "<text></text>",
+            "<text>DEMO-NAFAQA</text>\n        </annotationEntry>\n      </rule>\n    </decisionTable>",
+            "<text></text>\n        </annotationEntry>\n      </rule>\n    </decisionTable>",
             "Rule_income_above",
             "no legal citation",
+        ),
+        (  # an illustrative rule set has no articles: numbering one would invent a norm
+            "decision.dmn",
+            "<text>DEMO-NAFAQA</text>\n        </annotationEntry>\n      </rule>\n    </decisionTable>",
+            "<text>DEMO-NAFAQA Art. 5(2)</text>\n        </annotationEntry>\n      </rule>\n    </decisionTable>",
+            "Rule_income_above",
+            "without article numbers it does not have",
+        ),
+        (  # a law that is not illustrative is cited by article
+            "automation.yaml",
+            "    illustrative: true",
+            "    illustrative: false",
+            "parameters/income_threshold_uzs/values/0/citation",
+            "names no article",
         ),
         ("decision.dmn", "<text>&lt; 3</text>", "<text>&lt;= 3</text>", "Rule_small_family", "overlap"),
         (
@@ -94,11 +111,17 @@ def test_a_wrong_expectation_fails_its_rule_test(tmp_path: Path) -> None:
             "Task_income_per_member",
             "Attribute is not allowed",
         ),
-        ("process.bpmn", "applicant_age &gt;= 18", "__import__('os')", "Flow_adult", "condition refused"),
+        (
+            "process.bpmn",
+            "applicant_age &gt;= 18 and children_under_18 &gt; 0",
+            "__import__('os')",
+            "Flow_adult",
+            "condition refused",
+        ),
         ("process.bpmn", "bpmn:userTask", "bpmn:sendTask", "Task_officer_check", "'sendTask' is not supported"),
         (
             "process.bpmn",
-            'camunda:topic="population.person"',
+            'camunda:topic="population.family"',
             'camunda:topic="tax.income"',
             "Task_population_registry",
             "unknown registry topic",
@@ -132,7 +155,13 @@ def test_overlapping_periods_of_a_parameter_are_refused(tmp_path: Path) -> None:
 def test_services_validate_names_the_file_and_element(tmp_path: Path) -> None:
     services = tmp_path / "services"
     shutil.copytree(SERVICES, services)
-    _edit(services / "child-allowance" / "decision.dmn", "<text>DEMO-NAFAQA Art. 4(1)</text>", "<text></text>")
+    _edit(
+        services / "child-allowance" / "decision.dmn",
+        '"Income per family member is at or below the threshold and the family has at least 3 members."</text>\n'
+        "        </outputEntry>\n        <annotationEntry>\n          <text>DEMO-NAFAQA</text>",
+        '"Income per family member is at or below the threshold and the family has at least 3 members."</text>\n'
+        "        </outputEntry>\n        <annotationEntry>\n          <text></text>",
+    )
     assert len(load_packages(services).problems) == 1
     result = CliRunner().invoke(app, ["services", "validate", str(services)])
     assert result.exit_code == 1
@@ -142,7 +171,7 @@ def test_services_validate_names_the_file_and_element(tmp_path: Path) -> None:
 def test_services_test_runs_the_shipped_rule_tests() -> None:
     result = CliRunner().invoke(app, ["services", "test", str(SERVICES)])
     assert result.exit_code == 0, result.output
-    assert "13 of 13 rule tests passed in 3 service(s)." in result.output
+    assert "14 of 14 rule tests passed in 3 service(s)." in result.output
 
 
 def test_the_threshold_in_force_depends_on_the_decisive_date() -> None:
@@ -194,8 +223,8 @@ def test_a_repealed_rule_no_longer_decides_cases_of_later_dates(tmp_path: Path) 
         name="a couple with a disabled member",
         date=dt.date(2026, 3, 1),
         form={"household_size": 2, "unofficial_income_uzs": 900_000, "has_disabled_member": True},
-        registries={"population.person": {"applicant_age": 29, "applicant_sex": "F"}},
-        expect=TestExpectation(outcome="approved", citations=["DEMO-NAFAQA Art. 4(2)"]),
+        registries={"population.family": {"applicant_age": 29, "applicant_sex": "F", "children_under_18": 1}},
+        expect=TestExpectation(outcome="approved", citations=["DEMO-NAFAQA"], rules=["Rule_small_family_disabled"]),
     )
     assert run_case(package, case, form).passed
     later = run_case(package, case.model_copy(update={"date": dt.date(2026, 7, 1)}), form)
