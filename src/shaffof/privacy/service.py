@@ -514,7 +514,8 @@ class Privacy:
     def consent_receipt(self, actor: Actor, consent_id: uuid.UUID) -> dict[str, Any]:
         """The signed receipt of my consent, as a file I keep: the canonical consent the platform TSA stamped,
         its SHA-256 and the RFC 3161 tokens (of the consent, and of its withdrawal if withdrawn). OpenSSL
-        checks a token: ``openssl ts -verify -digest <sha256> -in token.tsr -CAfile chain.pem``."""
+        checks a token: ``openssl ts -verify -token_in -digest <sha256> -in token.der -CAfile ca.pem -untrusted
+        chain.pem``."""
         with self._db.reading() as session:
             pinfl = _own_pinfl(session, actor)
             row = session.get(Consent, consent_id)
@@ -527,8 +528,8 @@ class Privacy:
             "timestamp_token": _b64(row.receipt_token),
             "withdrawn_at": instant(row.withdrawn_at) if row.withdrawn_at else None,
             "withdrawal_timestamp_token": _b64(row.withdrawal_token) if row.withdrawal_token else None,
-            "verify": "openssl ts -verify -digest <sha256> -in <timestamp_token, base64-decoded> "
-            "-CAfile <GET /pki/chain.pem>",
+            "verify": "openssl ts -verify -token_in -digest <sha256> -in <timestamp_token, base64-decoded> "
+            "-CAfile <GET /pki/ca.pem> -untrusted <GET /pki/chain.pem>",
         }
 
     def my_tombstones(self, actor: Actor) -> list[TombstonePublic]:

@@ -9,7 +9,9 @@ import datetime as dt
 import io
 import json
 import re
+import subprocess
 from html import unescape
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -87,7 +89,9 @@ def test_who_accessed_my_data_pages_filters_and_shows_reads_outside_my_cases(cli
     assert 'aria-describedby="agency-error"' in unknown.text
 
 
-def test_a_person_gives_withdraws_and_keeps_the_signed_receipt_of_a_consent(client: TestClient, world: World) -> None:
+def test_a_person_gives_withdraws_and_keeps_the_signed_receipt_of_a_consent(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
     registry_data.load(world)
     world.platform.pki.initialise()
     sign_in(client, "alice")
@@ -140,6 +144,16 @@ def test_a_person_gives_withdraws_and_keeps_the_signed_receipt_of_a_consent(clie
         world.platform.pki, base64.b64decode(kept["timestamp_token"]), bytes.fromhex(kept["sha256"])
     )
     assert stamp.time <= dt.datetime.now(dt.UTC)
+    # … and OpenSSL, following the receipt's own instructions, agrees that the platform TSA signed it.
+    (tmp_path / "ca.pem").write_bytes(client.get("/pki/ca.pem").content)
+    (tmp_path / "chain.pem").write_bytes(client.get("/pki/chain.pem").content)
+    (tmp_path / "consent.tst").write_bytes(base64.b64decode(kept["timestamp_token"]))
+    checked = subprocess.run(
+        ["openssl", "ts", "-verify", "-token_in", "-digest", kept["sha256"], "-in", str(tmp_path / "consent.tst"),
+         "-CAfile", str(tmp_path / "ca.pem"), "-untrusted", str(tmp_path / "chain.pem")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0 and "Verification: OK" in checked.stdout, checked.stderr
 
     withdrawn = post_form(client, listed, f"/my-data/consents/{consent_id}/withdraw", {})
     assert withdrawn.status_code == 303
