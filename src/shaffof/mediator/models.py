@@ -75,6 +75,13 @@ class MessageLogEntry(Base):
             sqlite_where=SERVED,
         ),
         sa.Index("ix_mediator_messages_batch", "batch_id", "id"),
+        # The contents still kept (level "full"): the worker's destruction pass reads only these.
+        sa.Index(
+            "ix_mediator_messages_content_kept",
+            "id",
+            postgresql_where=sa.text("content_encrypted IS NOT NULL"),
+            sqlite_where=sa.text("content_encrypted IS NOT NULL"),
+        ),
         sa.Index(
             "ix_mediator_messages_unbatched",
             "id",

@@ -3,7 +3,9 @@
 Why: access policies decide whose data an agency may read (deny by default); issue 6 asks that every change
 of one — added, changed, revoked — be logged with who made it and why. ``mediator_policy_changes`` keeps the
 policy before and after each change, never updated. Destruction when the purpose is achieved (ZRU-547
-Art. 17) needs no new table: it empties the message log's content and leaves the existing tombstones.
+Art. 17) needs no new table — it empties the message log's content and leaves the existing tombstones — but
+two indexes keep the worker's pass proportional to what is kept: the contents still kept (partial) and the
+access records by message-log entry.
 
 Revision ID: 0022
 Revises: 0009
@@ -51,8 +53,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mediator_policy_changes")),
     )
     op.create_index("ix_mediator_policy_changes_policy", "mediator_policy_changes", ["policy_id", "id"], unique=False)
+    op.create_index("ix_privacy_access_records_message", "privacy_access_records", ["message_id"], unique=False)
+    op.create_index(
+        "ix_mediator_messages_content_kept",
+        "mediator_messages",
+        ["id"],
+        unique=False,
+        sqlite_where=sa.text("content_encrypted IS NOT NULL"),
+        postgresql_where=sa.text("content_encrypted IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_mediator_messages_content_kept",
+        table_name="mediator_messages",
+        sqlite_where=sa.text("content_encrypted IS NOT NULL"),
+        postgresql_where=sa.text("content_encrypted IS NOT NULL"),
+    )
+    op.drop_index("ix_privacy_access_records_message", table_name="privacy_access_records")
     op.drop_index("ix_mediator_policy_changes_policy", table_name="mediator_policy_changes")
     op.drop_table("mediator_policy_changes")
