@@ -31,25 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 warnings.filterwarnings("ignore", message=".*httpx.*")
 
 import sqlalchemy as sa  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
 from deadlines import database, machine  # noqa: E402  (bench/deadlines.py)
+from mediator import prepare  # noqa: E402  (bench/mediator.py)
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-from tests.factories import World  # noqa: E402
 
-from shaffof.config import Settings  # noqa: E402
-from shaffof.db import migrate  # noqa: E402
-from shaffof.db.engine import Database  # noqa: E402
-from shaffof.demo.people import make_people  # noqa: E402
-from shaffof.identity import service as identity  # noqa: E402
-from shaffof.identity.models import Role  # noqa: E402
 from shaffof.mediator import signing  # noqa: E402
-from shaffof.mediator.admin import DEMO_POLICIES, add_policies, register_member  # noqa: E402
 from shaffof.mediator.models import MessageLogEntry  # noqa: E402
-from shaffof.platform import Platform  # noqa: E402
 from shaffof.privacy.models import Tombstone  # noqa: E402
-from shaffof.registries.demo import RegistryPerson, load_registries  # noqa: E402
 
 console = Console()
 
@@ -59,38 +48,12 @@ def run(backend: str, persons: int, entries: int, rounds: int) -> None:
         tempfile.TemporaryDirectory(prefix="shaffof-bench-purpose-") as root,
         database(backend, Path(root)) as (url, label),
     ):
-        migrate.upgrade(url)
-        db = Database(url)
-        settings = Settings(data_dir=Path(root) / "var", argon2_time_cost=1, argon2_memory_kib=8192)
-        platform = Platform.build(settings, db)
-        world = World.build(platform, Path(__file__).resolve().parent.parent / "services")
-        people = make_people(persons, random.Random(1))
-        with db.uow() as uow:
-            load_registries(
-                uow.session,
-                platform.registries.cipher,
-                [RegistryPerson(p.pinfl, p.last_name, p.first_name, p.patronymic) for p in people],
-                random.Random(2),
-            )
-            add_policies(uow.session, DEMO_POLICIES)  # IJTIMOIY population/family: logging "full"
-            key = Ed25519PrivateKey.generate()
-            key_id = register_member(
-                uow.session, "IJTIMOIY", key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-            )
-            account = identity.create_account(
-                uow,
-                platform.passwords,
-                login="ijtimoiy.system",
-                password="bench-password-123",
-                role=Role.officer,
-                display_name="IJTIMOIY system",
-                agency_id=world.agencies["IJTIMOIY"],
-            )
-            uow.commit()
-        system = identity.actor_of(account)
+        prepared = prepare(url, Path(root), persons)  # bench/mediator.py
+        db, platform, settings, system = prepared.db, prepared.platform, prepared.settings, prepared.system
+        key, key_id = prepared.key, prepared.key_id
         console.print(f"[bold]{backend}[/bold]: {label}; {persons:,} persons, {entries:,} kept contents")
         rng = random.Random(3)
-        subjects = [p.pinfl for p in people]
+        subjects = prepared.subjects
         served = []
         for _ in range(entries):
             body = json.dumps(
