@@ -27,6 +27,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,6 +46,7 @@ from shaffof.db import migrate  # noqa: E402
 from shaffof.db.engine import Database  # noqa: E402
 from shaffof.demo.people import make_people  # noqa: E402
 from shaffof.identity import service as identity  # noqa: E402
+from shaffof.identity.actor import Actor  # noqa: E402
 from shaffof.identity.models import Role  # noqa: E402
 from shaffof.mediator import signing  # noqa: E402
 from shaffof.mediator.admin import DEMO_POLICIES, add_policies, register_member  # noqa: E402
@@ -65,48 +67,71 @@ def median_ms(action: Callable[[], object], rounds: int) -> float:
     return statistics.median(samples)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A migrated database with the demo registries for N persons, the demo policies and IJTIMOIY's system."""
+
+    db: Database
+    platform: Platform
+    settings: Settings
+    subjects: list[str]
+    system: Actor
+    key: Ed25519PrivateKey
+    key_id: str
+
+
+def prepare(url: str, root: Path, persons: int) -> Prepared:
+    migrate.upgrade(url)
+    db = Database(url)
+    settings = Settings(data_dir=root / "var", argon2_time_cost=1, argon2_memory_kib=8192)
+    platform = Platform.build(settings, db)
+    world = World.build(platform, Path(__file__).resolve().parent.parent / "services")
+    people = make_people(persons, random.Random(1))
+    with db.uow() as uow:
+        load_registries(
+            uow.session,
+            platform.registries.cipher,
+            [RegistryPerson(p.pinfl, p.last_name, p.first_name, p.patronymic) for p in people],
+            random.Random(2),
+        )
+        add_policies(uow.session, DEMO_POLICIES)
+        key = Ed25519PrivateKey.generate()
+        key_id = register_member(uow.session, "IJTIMOIY", key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        account = identity.create_account(
+            uow,
+            platform.passwords,
+            login="ijtimoiy.system",
+            password="bench-password-123",
+            role=Role.officer,
+            display_name="IJTIMOIY system",
+            agency_id=world.agencies["IJTIMOIY"],
+        )
+        uow.commit()
+    subjects = [p.pinfl for p in people]
+    return Prepared(db, platform, settings, subjects, identity.actor_of(account), key, key_id)
+
+
 def run(backend: str, persons: int, rounds: int) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="shaffof-bench-mediator-") as root,
         database(backend, Path(root)) as (url, label),
     ):
-        migrate.upgrade(url)
-        db = Database(url)
-        settings = Settings(data_dir=Path(root) / "var", argon2_time_cost=1, argon2_memory_kib=8192)
-        platform = Platform.build(settings, db)
-        world = World.build(platform, Path(__file__).resolve().parent.parent / "services")
-        people = make_people(persons, random.Random(1))
         started = time.perf_counter()
-        with db.uow() as uow:
-            load_registries(
-                uow.session,
-                platform.registries.cipher,
-                [RegistryPerson(p.pinfl, p.last_name, p.first_name, p.patronymic) for p in people],
-                random.Random(2),
-            )
-            add_policies(uow.session, DEMO_POLICIES)
-            key = Ed25519PrivateKey.generate()
-            key_id = register_member(
-                uow.session, "IJTIMOIY", key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-            )
-            account = identity.create_account(
-                uow,
-                platform.passwords,
-                login="ijtimoiy.system",
-                password="bench-password-123",
-                role=Role.officer,
-                display_name="IJTIMOIY system",
-                agency_id=world.agencies["IJTIMOIY"],
-            )
-            uow.commit()
-        system = identity.actor_of(account)
+        prepared = prepare(url, Path(root), persons)
+        db, platform, system, key, key_id = (
+            prepared.db,
+            prepared.platform,
+            prepared.system,
+            prepared.key,
+            prepared.key_id,
+        )
         platform.pki.initialise()
         console.print(
             f"[bold]{backend}[/bold]: {label}; registries for {persons:,} persons in "
             f"{time.perf_counter() - started:.1f} s"
         )
         rng = random.Random(3)
-        subjects = [p.pinfl for p in people]
+        subjects = prepared.subjects
         family = registry_service("population", "family")
 
         def direct() -> None:

@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     blind_index_key: SecretStr | None = None
     # A signed mediator request older or newer than this is refused as a possible replay.
     mediator_clock_skew_seconds: int = Field(default=300, ge=1)
+    # ZRU-547 Art. 17: content obtained for a case is destroyed when its purpose is achieved — the case closed
+    # and the time to contest it over. ZRU-445 Art. 22 gives one year for a complaint to a higher body; our
+    # reading (an interpretation, hence a setting) counts it from the closing, or from the query outside a case.
+    privacy_contest_period_days: int = Field(default=365, ge=1)
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Self:

@@ -31,6 +31,8 @@ from shaffof.ledger.keys import LogKeySource
 from shaffof.ledger.service import Ledger
 from shaffof.ledger.timestamps import PkiTimestamps
 from shaffof.live.service import LiveUpdates
+from shaffof.mediator.policies import Policies
+from shaffof.mediator.purpose import DestructionReport, destroy_in_batches
 from shaffof.mediator.service import Mediator
 from shaffof.notify.service import Notifications, notify_heads
 from shaffof.oidc.models import Assurance
@@ -129,6 +131,16 @@ class Platform:
             return 0
         except PkiNotInitialised:  # the TSA seals the batches: they wait for `shaffof init`
             return 0
+
+    @cached_property
+    def policies(self) -> Policies:
+        """The mediator's access-policy administration (list, add, change, revoke; each change logged)."""
+        return Policies(self.db, clock=lambda: self.mediator.clock())
+
+    def destroy_purpose_achieved(self) -> DestructionReport:
+        """ZRU-547 Art. 17: destroy the data obtained for cases whose purpose is achieved (the worker runs it)."""
+        period = dt.timedelta(days=self.settings.privacy_contest_period_days)
+        return destroy_in_batches(self.db, self.mediator.clock(), period)
 
     def advance_automation(self) -> AdvanceReport:
         """Run the queued service processes (automated decisions) as far as they go (the worker runs it)."""

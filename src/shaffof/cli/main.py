@@ -197,6 +197,8 @@ def worker(
             console.print(f"Decision documents issued: {platform.issue_decisions()}.")
             console.print(f"Mediator message-log entries sealed: {platform.seal_message_log()}.")
             console.print(f"Integrity monitor: {_integrity_summary(platform.scan_integrity())}.")
+            purpose = platform.destroy_purpose_achieved()
+            console.print(f"Personal data destroyed, purpose achieved: {purpose.destroyed} ({purpose.cases} cases).")
             for channel in outbox.not_ready():
                 errors.print(f"[yellow]{channel.value}: not configured; its messages stay queued.[/yellow]")
             try:
@@ -215,6 +217,7 @@ def worker(
                     platform.issue_decisions()
                     platform.seal_message_log()  # the message log is timestamped in batches (X-Road)
                     platform.scan_integrity()
+                    platform.destroy_purpose_achieved()  # ZRU-547 Art. 17, tombstones left
                 except Exception:
                     log.exception("SLA monitor, decision documents or integrity monitor pass failed")
                 if stop.wait(settings.sla_interval_seconds):

@@ -121,27 +121,25 @@ def add_policies(session: Session, specs: Iterable[PolicySpec]) -> int:
                 errors=[FieldError("categories", "beyond the registry service")],
             )
         agency = catalog.get_agency_by_code(session, spec.consumer)
-        session.execute(
-            sa.delete(AccessPolicy).where(
+        # Replaced in place: the policy's history (mediator_policy_changes) keeps pointing at it.
+        row = session.scalar(
+            sa.select(AccessPolicy).where(
                 AccessPolicy.consumer_agency_id == agency.id,
                 AccessPolicy.registry_code == spec.registry,
                 AccessPolicy.service == spec.service,
                 AccessPolicy.purpose == spec.purpose,
             )
         )
-        session.add(
-            AccessPolicy(
-                consumer_agency_id=agency.id,
-                registry_code=spec.registry,
-                service=spec.service,
-                purpose=spec.purpose,
-                categories=sorted(spec.categories),
-                legal_ground=spec.legal_ground,
-                citation=spec.citation.model_dump(mode="json", exclude_none=True),
-                logging=spec.logging,
-                active=True,
+        if row is None:
+            row = AccessPolicy(
+                consumer_agency_id=agency.id, registry_code=spec.registry, service=spec.service, purpose=spec.purpose
             )
-        )
+            session.add(row)
+        row.categories = sorted(spec.categories)
+        row.legal_ground = spec.legal_ground
+        row.citation = spec.citation.model_dump(mode="json", exclude_none=True)
+        row.logging = spec.logging
+        row.active = True
         written += 1
     session.flush()
     return written

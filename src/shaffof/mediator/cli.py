@@ -6,12 +6,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
+    from shaffof.mediator.policies import Operator
+    from shaffof.mediator.schemas import PolicyPublic
     from shaffof.platform import Platform
 
 app = typer.Typer(help="The information mediator: seal the message log, member keys, policies.", no_args_is_help=True)
@@ -88,11 +92,141 @@ def policies(
         codes = catalog.agency_codes(session)
         for row in session.scalars(sa.select(AccessPolicy).order_by(AccessPolicy.consumer_agency_id, AccessPolicy.id)):
             console.print(
-                f"{codes[row.consumer_agency_id]:<10} {row.registry_code}/{row.service:<10} {row.purpose:<22} "
+                f"{row.id:>4} {codes[row.consumer_agency_id]:<10} {row.registry_code}/{row.service:<10} "
+                f"{row.purpose:<22} "
                 f"{','.join(row.categories):<20} {row.legal_ground.value:<17} log={row.logging.value}"
-                f"{'' if row.active else ' (inactive)'}",
+                f"{'' if row.active else ' (revoked)'}",
                 highlight=False,
+                soft_wrap=True,
             )
+
+
+def _operator() -> Operator:
+    import getpass
+
+    from shaffof.mediator.policies import Operator
+
+    return Operator(f"console:{getpass.getuser()}"[:100])
+
+
+def _policy_command(run: Callable[[Platform], PolicyPublic]) -> None:
+    """Run one policy change; a refusal prints the reason and each field at fault, and exits 1."""
+    from shaffof.cli.main import console, errors
+    from shaffof.errors import DomainError
+
+    platform = _platform()
+    try:
+        row = run(platform)
+    except DomainError as error:
+        errors.print(f"[red]{error.detail}[/red]", highlight=False)
+        for field in error.errors:
+            errors.print(f"  {field.path}: {field.message}", highlight=False)
+        raise typer.Exit(1) from None
+    except ValidationError as error:
+        for problem in error.errors():
+            errors.print(f"  {'/'.join(str(p) for p in problem['loc'])}: {problem['msg']}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(
+        f"Policy {row.id}: {row.consumer} {row.registry}/{row.service} {row.purpose!r} "
+        f"{','.join(row.categories)} {row.legal_ground.value} log={row.logging.value}"
+        f"{'' if row.active else ' (revoked)'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+Reason = Annotated[str, typer.Option("--reason", help="why (kept in the policy's history)")]
+
+
+@app.command("policy-add")
+def policy_add(
+    consumer: Annotated[str, typer.Argument(help="consumer agency code, e.g. IJTIMOIY")],
+    registry: Annotated[str, typer.Argument(help="population, property or business")],
+    service: Annotated[str, typer.Argument(help="the registry service, e.g. family")],
+    purpose: Annotated[str, typer.Argument(help="the purpose the consumer states in its queries")],
+    categories: Annotated[str, typer.Option("--categories", help="comma-separated, e.g. identity,family")],
+    legal_ground: Annotated[str, typer.Option("--ground", help="ZRU-547 Art. 18 ground")] = "legal_obligation",
+    logging: Annotated[str, typer.Option("--logging", help="full, metadata or none")] = "metadata",
+    reason: Reason = "",
+) -> None:
+    """Add an access policy (logged with the console user and the reason)."""
+    from shaffof.mediator.schemas import PolicyCreate
+
+    def run(platform: Platform) -> PolicyPublic:
+        command = PolicyCreate.model_validate(
+            {
+                "consumer": consumer,
+                "registry": registry,
+                "service": service,
+                "purpose": purpose,
+                "categories": [c.strip() for c in categories.split(",") if c.strip()],
+                "legal_ground": legal_ground,
+                "logging": logging,
+                "reason": reason,
+            }
+        )
+        return platform.policies.add(_operator(), command)
+
+    _policy_command(run)
+
+
+@app.command("policy-change")
+def policy_change(
+    policy_id: Annotated[int, typer.Argument(help="the policy's id (shaffof mediator policies)")],
+    categories: Annotated[str | None, typer.Option("--categories", help="comma-separated")] = None,
+    legal_ground: Annotated[str | None, typer.Option("--ground")] = None,
+    logging: Annotated[str | None, typer.Option("--logging", help="full, metadata or none")] = None,
+    reason: Reason = "",
+) -> None:
+    """Change a policy's categories, legal ground or logging level (logged with the reason)."""
+    from shaffof.mediator.schemas import PolicyUpdate
+
+    def run(platform: Platform) -> PolicyPublic:
+        values: dict[str, object] = {"reason": reason}
+        if categories is not None:
+            values["categories"] = [c.strip() for c in categories.split(",") if c.strip()]
+        if legal_ground is not None:
+            values["legal_ground"] = legal_ground
+        if logging is not None:
+            values["logging"] = logging
+        return platform.policies.change(_operator(), policy_id, PolicyUpdate.model_validate(values))
+
+    _policy_command(run)
+
+
+@app.command("policy-revoke")
+def policy_revoke(
+    policy_id: Annotated[int, typer.Argument(help="the policy's id (shaffof mediator policies)")],
+    reason: Reason = "",
+) -> None:
+    """Revoke a policy: from now on it allows nothing (logged with the reason)."""
+    from shaffof.mediator.schemas import PolicyRevoke
+
+    _policy_command(
+        lambda platform: platform.policies.revoke(
+            _operator(), policy_id, PolicyRevoke.model_validate({"reason": reason})
+        )
+    )
+
+
+@app.command("policy-history")
+def policy_history(policy_id: Annotated[int, typer.Argument(help="the policy's id")]) -> None:
+    """Every change of a policy: when, by whom, why."""
+    from shaffof.cli.main import console, errors
+    from shaffof.errors import DomainError
+
+    platform = _platform()
+    try:
+        changes = platform.policies.history(None, policy_id)
+    except DomainError as error:
+        errors.print(f"[red]{error.detail}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    for change in changes:
+        console.print(
+            f"{change.at:%Y-%m-%d %H:%M:%S} {change.action.value:<8} {change.operator}: {change.reason}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @keys_app.command("rotate")

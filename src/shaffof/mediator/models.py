@@ -75,6 +75,13 @@ class MessageLogEntry(Base):
             sqlite_where=SERVED,
         ),
         sa.Index("ix_mediator_messages_batch", "batch_id", "id"),
+        # The contents still kept (level "full"): the worker's destruction pass reads only these.
+        sa.Index(
+            "ix_mediator_messages_content_kept",
+            "id",
+            postgresql_where=sa.text("content_encrypted IS NOT NULL"),
+            sqlite_where=sa.text("content_encrypted IS NOT NULL"),
+        ),
         sa.Index(
             "ix_mediator_messages_unbatched",
             "id",
@@ -113,3 +120,29 @@ class MessageBatch(Base):
     root_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     timestamp_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sealed_at: Mapped[dt.datetime]
+
+
+class PolicyAction(StrEnum):
+    added = "added"
+    changed = "changed"
+    revoked = "revoked"
+
+
+class PolicyChange(Base):
+    """One change of an access policy: who made it, why, and the policy before and after. Rows are never
+    updated; the policy's history is the list of its changes (deny by default stays: a revoked policy allows
+    nothing, and only a policy that exists and is active allows anything)."""
+
+    __tablename__ = "mediator_policy_changes"
+    __table_args__ = (sa.Index("ix_mediator_policy_changes_policy", "policy_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    policy_id: Mapped[int] = mapped_column(sa.ForeignKey("mediator_policies.id"))
+    action: Mapped[PolicyAction] = mapped_column(enum_type(PolicyAction, 16))
+    actor_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    # "account:<login>" for an administrator over the API, "console:<user>" for the operator's CLI.
+    operator: Mapped[str] = mapped_column(sa.String(100))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONValue)

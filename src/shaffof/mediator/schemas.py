@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shaffof.mediator.models import LoggingLevel, MessageOutcome
+from shaffof.legal import Citation
+from shaffof.mediator.models import LoggingLevel, MessageOutcome, PolicyAction
 from shaffof.privacy.models import LegalGround
 
 
@@ -115,3 +116,62 @@ class BatchPublic(BaseModel):
     root_hash: str
     sealed_at: dt.datetime
     timestamp_token: str
+
+
+class PolicyCreate(BaseModel):
+    """A new access policy: which agency may use which registry service, for which purpose and categories,
+    on which legal ground (ZRU-547 Art. 18), and what the message log keeps of the content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consumer: str = Field(min_length=2, max_length=16, description="the consumer agency's code")
+    registry: str = Field(min_length=2, max_length=32)
+    service: str = Field(min_length=2, max_length=32)
+    purpose: str = Field(min_length=3, max_length=100, pattern=r"^\S(.*\S)?$")
+    categories: list[str] = Field(min_length=1, max_length=10)
+    legal_ground: LegalGround
+    citation: Citation | None = Field(default=None, description="the norm; by default the ground's own")
+    logging: LoggingLevel = LoggingLevel.metadata
+    reason: str = Field(min_length=10, max_length=500, description="why the policy is added (kept in its history)")
+
+
+class PolicyUpdate(BaseModel):
+    """A change of a policy's categories, ground, citation or logging level (what is absent stays)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    categories: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    legal_ground: LegalGround | None = None
+    citation: Citation | None = None
+    logging: LoggingLevel | None = None
+    reason: str = Field(min_length=10, max_length=500, description="why the policy changes")
+
+
+class PolicyRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=10, max_length=500, description="why the policy is revoked")
+
+
+class PolicyPublic(BaseModel):
+    id: int
+    consumer: str
+    registry: str
+    service: str
+    purpose: str
+    categories: list[str]
+    legal_ground: LegalGround
+    citation: dict[str, Any]
+    logging: LoggingLevel
+    active: bool
+
+
+class PolicyChangePublic(BaseModel):
+    id: int
+    at: dt.datetime
+    policy_id: int
+    action: PolicyAction
+    operator: str
+    reason: str
+    before: dict[str, Any] | None
+    after: dict[str, Any]

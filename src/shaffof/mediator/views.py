@@ -6,12 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
+from shaffof.mediator.policies import Operator
 from shaffof.mediator.schemas import (
     MediatorRequest,
     MediatorResponse,
     MessagePublic,
     MessageVerification,
     OfficerLookup,
+    PolicyChangePublic,
+    PolicyCreate,
+    PolicyPublic,
+    PolicyRevoke,
+    PolicyUpdate,
     Prefill,
 )
 from shaffof.web.deps import CurrentActor, PlatformDep
@@ -79,3 +85,34 @@ def messages(
 def verify_message(message_id: int, actor: CurrentActor, platform: PlatformDep) -> MessageVerification:
     """An entry checked against its sealed batch and the batch's RFC 3161 token."""
     return platform.mediator.verify_message(actor, message_id)
+
+
+@router.get("/mediator/policies", response_model=list[PolicyPublic])
+def list_policies(actor: CurrentActor, platform: PlatformDep) -> list[PolicyPublic]:
+    """The access policies, revoked ones included (administrators and auditors). Deny by default: nothing
+    else is allowed."""
+    return platform.policies.all(actor)
+
+
+@router.post("/mediator/policies", response_model=PolicyPublic, status_code=201)
+def add_policy(body: PolicyCreate, actor: CurrentActor, platform: PlatformDep) -> PolicyPublic:
+    """Add an access policy (administrators); the change is logged with who and why."""
+    return platform.policies.add(Operator.of(actor), body)
+
+
+@router.patch("/mediator/policies/{policy_id}", response_model=PolicyPublic)
+def change_policy(policy_id: int, body: PolicyUpdate, actor: CurrentActor, platform: PlatformDep) -> PolicyPublic:
+    """Change a policy's categories, legal ground, citation or logging level (administrators), logged."""
+    return platform.policies.change(Operator.of(actor), policy_id, body)
+
+
+@router.post("/mediator/policies/{policy_id}/revoke", response_model=PolicyPublic)
+def revoke_policy(policy_id: int, body: PolicyRevoke, actor: CurrentActor, platform: PlatformDep) -> PolicyPublic:
+    """Revoke a policy (administrators): from the commit on it allows nothing; logged with who and why."""
+    return platform.policies.revoke(Operator.of(actor), policy_id, body)
+
+
+@router.get("/mediator/policies/{policy_id}/changes", response_model=list[PolicyChangePublic])
+def policy_history(policy_id: int, actor: CurrentActor, platform: PlatformDep) -> list[PolicyChangePublic]:
+    """Every change of the policy: when, by whom, why, before and after."""
+    return platform.policies.history(actor, policy_id)

@@ -48,6 +48,8 @@ class AccessRecord(Base):
     __table_args__ = (
         sa.Index("ix_privacy_access_records_subject_at", "subject_pinfl", "at"),
         sa.Index("ix_privacy_access_records_agency_at", "agency_id", "at"),
+        # From a message-log entry to the person it was about (destruction when the purpose is achieved).
+        sa.Index("ix_privacy_access_records_message", "message_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)

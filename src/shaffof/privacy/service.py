@@ -331,16 +331,34 @@ class Privacy:
 
     # ------------------------------------------------------------------ the data tracker
 
-    def my_access_log(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> list[AccessRecordPublic]:
-        """Who read my data, when, why, for which case — newest first."""
+    def my_access_log(
+        self,
+        actor: Actor,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        outside_case: bool | None = None,
+        outcome: AccessOutcome | None = None,
+        agency: str | None = None,
+    ) -> list[AccessRecordPublic]:
+        """Who read my data, when, why, for which case — newest first (optionally only reads outside my
+        cases, only refusals, or only one agency's)."""
         with self._db.reading() as session:
             pinfl = _own_pinfl(session, actor)
+            statement = sa.select(AccessRecord).where(AccessRecord.subject_pinfl == pinfl)
+            if outside_case is not None:
+                statement = statement.where(AccessRecord.outside_case.is_(outside_case))
+            if outcome is not None:
+                statement = statement.where(AccessRecord.outcome == outcome)
+            if agency:
+                codes = {code: agency_id for agency_id, code in catalog.agency_codes(session).items()}
+                if agency not in codes:
+                    raise AgencyNotFound(
+                        f"There is no agency {agency}.", errors=[FieldError("agency", "unknown agency")]
+                    )
+                statement = statement.where(AccessRecord.agency_id == codes[agency])
             rows = session.scalars(
-                sa.select(AccessRecord)
-                .where(AccessRecord.subject_pinfl == pinfl)
-                .order_by(AccessRecord.at.desc(), AccessRecord.id)
-                .limit(min(limit, MAX_PAGE))
-                .offset(offset)
+                statement.order_by(AccessRecord.at.desc(), AccessRecord.id).limit(min(limit, MAX_PAGE)).offset(offset)
             ).all()
             return _publics(session, rows)
 
@@ -492,6 +510,27 @@ class Privacy:
                     handler(session, row, actor, now)
             uow.commit()
         return _consent_public(row, recipient.code, now)
+
+    def consent_receipt(self, actor: Actor, consent_id: uuid.UUID) -> dict[str, Any]:
+        """The signed receipt of my consent, as a file I keep: the canonical consent the platform TSA stamped,
+        its SHA-256 and the RFC 3161 tokens (of the consent, and of its withdrawal if withdrawn). OpenSSL
+        checks a token: ``openssl ts -verify -token_in -digest <sha256> -in token.der -CAfile ca.pem -untrusted
+        chain.pem``."""
+        with self._db.reading() as session:
+            pinfl = _own_pinfl(session, actor)
+            row = session.get(Consent, consent_id)
+            if row is None or row.subject_pinfl != pinfl:
+                raise ConsentNotFound(f"You have no consent {consent_id}.")
+            recipient = catalog.get_agency(session, row.recipient_agency_id).code
+        return {
+            "consent": consent_record(row, recipient),
+            "sha256": row.receipt_digest.hex(),
+            "timestamp_token": _b64(row.receipt_token),
+            "withdrawn_at": instant(row.withdrawn_at) if row.withdrawn_at else None,
+            "withdrawal_timestamp_token": _b64(row.withdrawal_token) if row.withdrawal_token else None,
+            "verify": "openssl ts -verify -token_in -digest <sha256> -in <timestamp_token, base64-decoded> "
+            "-CAfile <GET /pki/ca.pem> -untrusted <GET /pki/chain.pem>",
+        }
 
     def my_tombstones(self, actor: Actor) -> list[TombstonePublic]:
         """What was destroyed of my data, when, why and on whose authority (never the content)."""

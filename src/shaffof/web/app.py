@@ -26,7 +26,6 @@ from shaffof.oidc import views as oidc_views
 from shaffof.open311 import views as open311_views
 from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
-from shaffof.privacy import pages as privacy_pages
 from shaffof.privacy import views as privacy_views
 from shaffof.reports import views as statistics_views
 from shaffof.web import problems
@@ -35,6 +34,7 @@ from shaffof.web.ui import account as account_views
 from shaffof.web.ui import citizen as citizen_views
 from shaffof.web.ui import deadlines as deadline_views
 from shaffof.web.ui import officer as officer_views
+from shaffof.web.ui import personal_data as personal_data_pages
 from shaffof.web.ui import statistics as statistics_pages
 from shaffof.web.ui import transparency as transparency_views
 from shaffof.web.ui import verify as verify_views
@@ -122,11 +122,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(deadline_views.router)
     app.include_router(verify_views.router)
     app.include_router(transparency_views.router)
-    app.include_router(privacy_pages.router)
     app.include_router(automation_pages.router)
     app.include_router(statistics_pages.router)  # /statistics, /statistics/egdi
     app.include_router(open311_views.router)  # /open311/v2: GeoReport v2 for appeals about local issues
     app.include_router(integrity_pages.router)
+    app.include_router(personal_data_pages.router)  # /my-data: the data tracker, consents, export, rectification
     for router in (account_views.router, citizen_views.router, officer_views.router):  # the portal's pages
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
