@@ -261,7 +261,8 @@ def case_context(request: Request, actor: Actor, number: str) -> dict[str, Any]:
     case = platform.cases.get(actor, number)
     timeline = platform.cases.timeline(actor, number)
     request_for_info = next((e for e in reversed(timeline) if e.kind.value == "info_requested"), None)
-    return {"case": case, "timeline": timeline, "info_request": request_for_info}
+    rating = platform.ratings.of(actor, number) if case.outcome is not None else None
+    return {"case": case, "timeline": timeline, "info_request": request_for_info, "rating": rating}
 
 
 @router.get("/cases/{number}", response_class=HTMLResponse)
@@ -276,7 +277,7 @@ def _case_form(request: Request, number: str) -> tuple[Actor, dict[str, str], Fo
     return actor, {k: v.strip() for k, v in form.items() if isinstance(v, str)}, form
 
 
-def _case_with_errors(
+def case_with_errors(
     request: Request, actor: Actor, number: str, errors: FieldErrors, values: dict[str, str]
 ) -> HTMLResponse:
     context = case_context(request, actor, number) | {"errors": errors.by_field, "values": values}
@@ -304,7 +305,7 @@ def respond(number: str, request: Request) -> Response:
     if not posted.get("message"):
         errors.add("message", gettext(language, "Write your answer."))
     if errors:
-        return _case_with_errors(request, actor, number, errors, posted)
+        return case_with_errors(request, actor, number, errors, posted)
     platform.cases.provide_info(actor, number, posted["message"], documents)
     return redirect(f"/cases/{number}")
 
@@ -318,7 +319,7 @@ def contest(number: str, request: Request) -> Response:
     if len(reason) < 3:
         errors = FieldErrors()
         errors.add("reason", gettext(language, "Say why the decision is wrong (at least 3 characters)."))
-        return _case_with_errors(request, actor, number, errors, posted)
+        return case_with_errors(request, actor, number, errors, posted)
     review_case = platform_of(request).cases.contest(actor, number, reason)
     return redirect(f"/cases/{review_case.registration_number}/receipt")
 
