@@ -13,7 +13,7 @@ from shaffof.cases.models import EventKind
 from tests.factories import World, token
 from tests.integration.portal.pages import post_form, sign_in
 from tests.integration.portal.test_officer_pages import _appeal
-from tests.integration.test_integrity import events, file_land_claim
+from tests.integration.test_integrity import events, file_land_claim, second_officers_reads
 
 
 def _land_officers(world: World) -> None:
@@ -40,7 +40,10 @@ def test_a_proposed_decision_waits_for_a_second_officer_who_sends_it_back_or_app
     post_form(client, page, f"/officer/cases/{number}/take", {})
     page = client.get(f"/officer/cases/{number}")
     proposed = post_form(
-        client, page, f"/officer/cases/{number}/decide", {"outcome": "approved", "reason": "Barcha shartlar bajarilgan."}
+        client,
+        page,
+        f"/officer/cases/{number}/decide",
+        {"outcome": "approved", "reason": "Barcha shartlar bajarilgan."},
     )
     assert proposed.status_code == 303
     mine = client.get(f"/officer/cases/{number}")
@@ -59,10 +62,12 @@ def test_a_proposed_decision_waits_for_a_second_officer_who_sends_it_back_or_app
     assert no_reason.status_code == 422
     assert '<a href="#send-back-reason">Enter at least 3 characters.</a>' in no_reason.text
     assert [e.kind for e in events(world, number)][-1] is EventKind.decision_proposed  # nothing changed
+    reads = second_officers_reads(world, second, number)
     back = post_form(
         client, theirs, f"/officer/cases/{number}/send-back", {"send-back-reason": "Maydon chegarasi tekshirilmagan"}
     )
     assert back.status_code == 303
+    assert second_officers_reads(world, second, number) == reads + 1  # alice's data tracker shows the action
     after = client.get(f"/officer/cases/{number}", params={"lang": "ru"})
     assert "Предложенное решение возвращено" in after.text and "Maydon chegarasi tekshirilmagan" in after.text
 
@@ -73,7 +78,9 @@ def test_a_proposed_decision_waits_for_a_second_officer_who_sends_it_back_or_app
     )
     sign_in(client, second)
     page = client.get(f"/officer/cases/{number}")
+    reads = second_officers_reads(world, second, number)
     assert post_form(client, page, f"/officer/cases/{number}/approve", {}).status_code == 303
+    assert second_officers_reads(world, second, number) == reads + 1
     case = world.platform.cases.get(world.actors["alice"], number)
     assert case.state.value == "decided" and case.outcome is not None and case.outcome.value == "approved"
     timeline = unescape(client.get(f"/officer/cases/{number}", params={"lang": "uz"}).text)
