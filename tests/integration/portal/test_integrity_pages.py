@@ -7,31 +7,29 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
 from fastapi.testclient import TestClient
 
 from shaffof.cases.models import EventKind
 from tests.factories import World, token
 from tests.integration.portal.pages import post_form, sign_in
 from tests.integration.portal.test_officer_pages import _appeal
-from tests.integration.test_integrity import events, file_land_claim, second_officers_reads
-
-
-def _land_officers(world: World) -> None:
-    world.platform.pki.initialise()
-    with world.platform.db.uow() as uow:  # land cases go to officers with the 'land' skill
-        world.platform.integrity.set_officer(uow, "toshhok.officer", skills=["land"])
-        world.platform.integrity.set_officer(uow, "toshhok.officer2", skills=["land"])
-        uow.commit()
+from tests.integration.test_integrity import (  # noqa: F401 (land_world: the fixture of land officers)
+    events,
+    file_land_claim,
+    land_world,
+    second_officers_reads,
+)
 
 
 def _other(officer: str) -> str:
     return "toshhok.officer2" if officer == "toshhok.officer" else "toshhok.officer"
 
 
+@pytest.mark.usefixtures("land_world")
 def test_a_proposed_decision_waits_for_a_second_officer_who_sends_it_back_or_approves(
     client: TestClient, world: World
 ) -> None:
-    _land_officers(world)
     number = file_land_claim(client, token(client, "alice"))
     proposer = world.assignee(number)
     second = _other(proposer)
