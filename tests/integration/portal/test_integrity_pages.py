@@ -46,6 +46,7 @@ def test_a_proposed_decision_waits_for_a_second_officer_who_sends_it_back_or_app
     assert proposed.status_code == 303
     mine = client.get(f"/officer/cases/{number}")
     assert "Decision awaiting approval" in mine.text and "You proposed this decision" in mine.text
+    assert "The service requires a second officer for this outcome." in mine.text  # why, in words
     assert f"/officer/cases/{number}/approve" not in mine.text  # the proposer is offered no approval
     assert f"/officer/cases/{number}/decide" not in mine.text  # nor a second decision past the proposal
     forced = post_form(client, mine, f"/officer/cases/{number}/approve", {})  # and the domain refuses one

@@ -48,6 +48,10 @@ EVENTS = {
     "decision_proposed": N_("Decision proposed, awaiting a second officer's approval"),
     "decision_sent_back": N_("Proposed decision sent back"),
 }
+FOUR_EYES_WHY = {  # why a decision waits for a second officer (integrity/service.py needs_second_approval)
+    "service_declares": N_("The service requires a second officer for this outcome."),
+    "reversal_on_review": N_("A decision that reverses the reviewed one always needs a second officer."),
+}
 KINDS = {
     "application": N_("Service"),
     "ariza": N_("Application (ariza)"),
