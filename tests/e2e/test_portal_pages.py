@@ -227,3 +227,28 @@ def test_the_admin_pages_pass_the_checks(browser: Browser, portal: str, world: W
         page.screenshot(path=str(artifacts / "admin-package-problems.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("login", "paths"),
+    [
+        (None, ("/about", "/help")),
+        ("toshhok.officer", ("/officer?mine_first=1", "/officer/conflicts")),
+        ("admin", ("/admin", "/admin/agencies", "/admin/users", "/admin/packages", "/admin/calendar")),
+    ],
+)
+def test_the_new_pages_fit_320_pixels_without_javascript(
+    browser: Browser, portal: str, world: World, login: str | None, paths: tuple[str, ...]
+) -> None:
+    context = browser.new_context(base_url=portal, viewport={"width": 320, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        if login:
+            _sign_in(page, login)
+        for path in paths:
+            page.goto(path)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 320, f"{path} is {width}px wide at a 320px viewport"
+            assert_accessible(page)
+    finally:
+        context.close()
