@@ -30,18 +30,18 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 def pending_proposal(request: Request, actor: Actor, case: CasePublic) -> ProposalPublic | None:
     """The decision on this case that waits for a second officer (four-eyes), if any."""
-    if not actor.is_agency_staff:
+    if not actor.is_agency_staff or case.state.value != "in_review":  # a proposal keeps the case in review
         return None
-    proposals = platform_of(request).integrity.pending_approvals(actor)
-    return next((p for p in proposals if p.case == case.registration_number), None)
+    proposals = platform_of(request).integrity.pending_approvals(actor, case=case.registration_number)
+    return proposals[0] if proposals else None
 
 
 def reassign_options(request: Request, actor: Actor, case: CasePublic) -> list[tuple[str, str]]:
     """The body's officers the head may move the case to (empty for anyone else: no form is shown)."""
     if actor.role is not Role.head or case.state.value not in ("registered", "in_review", "info_requested"):
         return []
-    lines = platform_of(request).integrity.report(actor)
-    return [(line.login, line.officer) for line in lines if line.officer != case.assignee]
+    officers = platform_of(request).integrity.officers(actor)
+    return [(login, name) for login, name in officers if name != case.assignee]
 
 
 def case_page_context(request: Request, actor: Actor, case: CasePublic) -> dict[str, Any]:
