@@ -144,3 +144,15 @@ def test_the_queue_puts_my_cases_first_in_deadline_order(client: TestClient, wor
     assert 'name="mine_first" value="1" checked' in page
     order = sorted(numbers, key=page.index)
     assert set(order[: len(mine)]) == mine and len(mine) < len(numbers)
+
+
+def test_the_head_filters_the_queue_by_officer(client: TestClient, world: World) -> None:
+    numbers = [_appeal(world) for _ in range(3)]
+    officer = world.assignee(numbers[0])
+    theirs = {n for n in numbers if world.assignee(n) == officer}
+    sign_in(client, "toshhok.head")
+    page = client.get("/officer", params={"assignee": officer, "lang": "en"})
+    assert f'<option value="{officer}" selected>' in page.text
+    assert {n for n in numbers if n in page.text} == theirs and len(theirs) < len(numbers)
+    sign_in(client, officer)  # an officer is offered "me" and "unassigned", not colleagues
+    assert f'<option value="{_other(officer)}">' not in client.get("/officer").text

@@ -17,6 +17,7 @@ from shaffof.cases.schemas import CasePublic, CaseSummary, Extend
 from shaffof.catalog import service as catalog
 from shaffof.errors import DomainError
 from shaffof.identity.actor import Actor
+from shaffof.identity.models import Role
 from shaffof.web.ui import forms, labels
 from shaffof.web.ui.browser import PageRoute, form_of, platform_of, redirect, signed_in
 from shaffof.web.ui.citizen import case_context
@@ -43,7 +44,7 @@ def queue(
     state: str | None = Query(default=None, max_length=32),
     service: str | None = Query(default=None, max_length=64),
     sla: str | None = Query(default=None, max_length=32),
-    assignee: str | None = Query(default=None, max_length=16),
+    assignee: str | None = Query(default=None, max_length=64),
     mine_first: bool = Query(default=False),
 ) -> HTMLResponse:
     """The agency's open cases, nearest deadline first. The SLA and "unassigned" filters narrow the first
@@ -55,6 +56,11 @@ def queue(
         cases = [c for c in cases if c.sla is not None and c.sla.value == sla]
     if assignee == "none":
         cases = [c for c in cases if c.assignee is None]
+    # The head may pick any officer of the body (the domain lists them only for the head).
+    colleagues = platform.integrity.officers(actor) if actor.role is Role.head else []
+    if assignee and assignee not in ("me", "none"):
+        names = {name for login, name in colleagues if login == assignee}
+        cases = [c for c in cases if c.assignee in names]
     if mine_first:  # stable: each part keeps the deadline order
         cases.sort(key=lambda c: c.assignee != actor.display_name)
     language = choose_language(request, None)
@@ -64,7 +70,7 @@ def queue(
         "state": [(s.value, gettext(language, labels.STATES[s.value])) for s in CaseState],
         "service": services,
         "sla": [(code, gettext(language, label.text)) for code, label in labels.SLA.items()],
-        "assignee": [("me", gettext(language, "Me")), ("none", gettext(language, "Unassigned"))],
+        "assignee": [("me", gettext(language, "Me")), ("none", gettext(language, "Unassigned")), *colleagues],
     }
     return render(
         request,
