@@ -36,7 +36,7 @@ def test_the_page_explains_verification_in_each_language_without_javascript(
     a_receipt(client, world)
     page = client.get("/transparency", params={"lang": lang})
     assert page.status_code == 200 and f'<html lang="{lang}">' in page.text and heading in page.text
-    assert "<script" not in page.text and '<main id="main">' in page.text
+    assert "<script" not in page.text and '<main id="main"' in page.text
     assert '<label for="proof">' in page.text and '<label for="leaf_hash">' in page.text
     for call in ("/api/v1/ledger/checkpoint", "/api/v1/ledger/proof/inclusion?leaf_hash=", "/api/v1/ledger/leaves"):
         assert call in page.text
