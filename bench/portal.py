@@ -8,7 +8,10 @@ the same process over the ASGI client (no network; the figures are the app's own
   - ``GET /api/v1/officer/queue?limit=200`` and ``GET /officer`` — the officer's queue as JSON and as the page
     (the page also resolves the session cookie, renders 200 rows with translated labels and the filters);
   - ``GET /api/v1/services`` and ``GET /`` — the catalogue as JSON and as the page;
-  - ``GET /cases/{n}`` — a citizen's case page (case, timeline, documents).
+  - ``GET /cases/{n}`` — a citizen's case page (case, timeline, documents);
+  - ``GET /officer/cases/{n}`` — the officer's case page of a case in review whose decision awaits a second
+    officer (four-eyes: the pending proposal is looked up for that case alone), and the same page for the
+    head of the body (plus the body's officers for the reassign form).
 
 Medians of R rounds, and each one's ratio to the baseline measured in the same run.
 
@@ -29,13 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 warnings.filterwarnings("ignore")
 
+import sqlalchemy as sa  # noqa: E402
 from deadlines import database, machine  # noqa: E402  (bench/deadlines.py)
 from fastapi.testclient import TestClient  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from tests.factories import APPEAL_FORM, PASSWORD, World  # noqa: E402
 
+from shaffof.cases.models import Outcome  # noqa: E402
 from shaffof.cases.schemas import CaseSubmit  # noqa: E402
+from shaffof.catalog.models import Service  # noqa: E402
 from shaffof.config import Settings  # noqa: E402
 from shaffof.db import migrate  # noqa: E402
 from shaffof.db.engine import Database  # noqa: E402
@@ -90,13 +96,30 @@ def run(backend: str, n: int, rounds: int) -> None:
             command = CaseSubmit(service="appeal-to-hokimiyat", agency="TOSHHOK", form=APPEAL_FORM)
             number = world.platform.cases.submit(world.actors["alice"], command).case.registration_number
         console.print(f"[bold]{backend}[/bold]: {label}; {n:,} appeals filed in {time.perf_counter() - started:.1f} s")
+        with db.uow() as uow:  # four-eyes for appeals too, so the decision below waits for a second officer
+            service = uow.session.scalar(
+                sa.select(Service).where(Service.code == "appeal-to-hokimiyat", Service.is_current)
+            )
+            assert service is not None
+            service.integrity = {**(service.integrity or {}), "four_eyes": ["approved"]}
+            uow.commit()
+        proposer = world.actors[world.assignee(number)]
+        world.platform.cases.take(proposer, number)
+        world.platform.cases.decide(proposer, number, Outcome.approved, "Chiroqlar tuzatildi.")
+        second = "toshhok.officer2" if world.assignee(number) == "toshhok.officer" else "toshhok.officer"
         app = create_app(settings, db=db)
         with (
             TestClient(app, base_url="https://testserver") as officer,
             TestClient(app, base_url="https://testserver") as citizen,
+            TestClient(app, base_url="https://testserver") as reviewer,
+            TestClient(app, base_url="https://testserver") as head,
         ):
             sign_in(officer, "toshhok.officer")
             sign_in(citizen, "alice")
+            sign_in(reviewer, second)
+            sign_in(head, "toshhok.head")
+            assert f"/officer/cases/{number}/approve" in reviewer.get(f"/officer/cases/{number}").text  # four-eyes
+            assert f"/officer/cases/{number}/reassign" in head.get(f"/officer/cases/{number}").text
             api = token(officer, "toshhok.officer")
             for path in ("/healthz", "/officer", "/", f"/cases/{number}"):  # warm-up (templates compile)
                 (citizen if path.startswith("/cases") else officer).get(path)
@@ -108,6 +131,8 @@ def run(backend: str, n: int, rounds: int) -> None:
                     ("GET /api/v1/services (JSON)", officer, "/api/v1/services", {}),
                     ("GET / (catalogue page)", officer, "/", {}),
                     ("GET /cases/{n} (citizen's case page)", citizen, f"/cases/{number}", {}),
+                    ("GET /officer/cases/{n} (awaiting approval)", reviewer, f"/officer/cases/{number}", {}),
+                    ("GET /officer/cases/{n} (head: + reassign form)", head, f"/officer/cases/{number}", {}),
                 ],
                 rounds,
             )

@@ -85,6 +85,24 @@ class Ratings:
             own.commit()
         return rating
 
+    def of(self, actor: Actor, registration_number: str) -> RatingPublic | None:
+        """The applicant's own rating of the answer, if they gave one (shown on their case page); None for
+        anyone else who may read the case (a rating is the applicant's, and only its score is ever published)."""
+        with self._db.reading() as session:
+            case = session.scalar(sa.select(Case).where(Case.registration_number == registration_number))
+            if case is None:
+                raise CaseNotFound(f"There is no case with the number {registration_number}.")
+            policy.ensure_can_read(actor, case)
+            rating = session.get(CaseRating, (case.agency_id, case.id))
+            if rating is None or case.applicant_account_id != actor.account_id:
+                return None
+            return RatingPublic(
+                registration_number=registration_number,
+                score=rating.score,
+                comment=rating.comment,
+                rated_at=rating.rated_at,
+            )
+
     def _rate(self, session: Session, actor: Actor, registration_number: str, command: Rate) -> RatingPublic:
         case = session.scalar(sa.select(Case).where(Case.registration_number == registration_number))
         if case is None:

@@ -31,6 +31,7 @@ templates = Jinja2Templates(
         )
     )
 )
+# base.html is the portal's: its texts (gettext), date filters, navigation, account and CSRF helpers.
 
 COMMON = {
     "uz": {"skip": "Asosiy mazmunga o'tish", "language": "Til", "signin": "Avval tizimga kiring."},

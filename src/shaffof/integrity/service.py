@@ -351,18 +351,22 @@ class Integrity:
             )
         )
 
-    def pending_approvals(self, actor: Actor) -> list[ProposalPublic]:
-        """The body's decisions awaiting a second officer (for officers and heads of the body)."""
+    def pending_approvals(self, actor: Actor, *, case: str | None = None) -> list[ProposalPublic]:
+        """The body's decisions awaiting a second officer (for officers and heads of the body); with ``case``,
+        only that case's (its page asks for that case alone, not for the body's whole list)."""
         if not actor.is_agency_staff or actor.agency_id is None:
             raise IntegrityAccessDenied("Only officers and heads of a body approve decisions.")
         with self._db.reading() as session:
-            rows = session.execute(
+            statement = (
                 sa.select(DecisionProposal, Case.registration_number, Account.display_name)
                 .join(Case, sa.and_(Case.agency_id == DecisionProposal.agency_id, Case.id == DecisionProposal.case_id))
                 .join(Account, Account.id == DecisionProposal.proposed_by_account_id)
                 .where(DecisionProposal.agency_id == actor.agency_id, DecisionProposal.status == ProposalStatus.pending)
                 .order_by(DecisionProposal.proposed_at)
-            ).all()
+            )
+            if case is not None:
+                statement = statement.where(Case.registration_number == case)
+            rows = session.execute(statement).all()
             return [
                 ProposalPublic(
                     case=number,
@@ -375,6 +379,13 @@ class Integrity:
                 )
                 for p, number, name in rows
             ]
+
+    def officers(self, actor: Actor) -> list[tuple[str, str]]:
+        """The active officers of the head's body as (login, name): whom a case may be reassigned to."""
+        if actor.role is not Role.head or actor.agency_id is None:
+            raise IntegrityAccessDenied("Only the head of the body reassigns its cases.")
+        with self._db.reading() as session:
+            return [(a.login, a.display_name) for a in assignment.officers_of(session, actor.agency_id)]
 
     # ------------------------------------------------------------------ administration (CLI, admin API)
 

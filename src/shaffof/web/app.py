@@ -35,10 +35,10 @@ from shaffof.web.ui import citizen as citizen_views
 from shaffof.web.ui import deadlines as deadline_views
 from shaffof.web.ui import officer as officer_views
 from shaffof.web.ui import personal_data as personal_data_pages
+from shaffof.web.ui import portal_pages, views
 from shaffof.web.ui import statistics as statistics_pages
 from shaffof.web.ui import transparency as transparency_views
 from shaffof.web.ui import verify as verify_views
-from shaffof.web.ui import views
 
 log = get_logger("shaffof")
 
@@ -128,6 +128,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(integrity_pages.router)
     app.include_router(personal_data_pages.router)  # /my-data: the data tracker, consents, export, rectification
     for router in (account_views.router, citizen_views.router, officer_views.router):  # the portal's pages
+        app.include_router(router)
+    for router in portal_pages.ROUTERS:  # four-eyes and conflicts, rating, decision, about/help, admin pages
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "ui" / "static")), name="static")
     return app

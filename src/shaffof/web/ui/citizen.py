@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData, UploadFile
 
+from shaffof.canonical_json import canonicalize
 from shaffof.cases.errors import SubmissionInvalid
 from shaffof.cases.models import Channel
 from shaffof.cases.schemas import CaseSubmit, DocumentRef
@@ -34,6 +35,7 @@ from shaffof.web.ui.i18n import gettext
 from shaffof.web.ui.views import choose_language, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+SIGNATURE_LIMIT = 65_536  # as CaseSubmit.signature
 UPLOAD_FIELD = "upload-"  # hidden inputs keeping an already uploaded document: upload-<code> = id|sha256|name
 
 
@@ -188,6 +190,11 @@ def review(code: str, request: Request) -> HTMLResponse:
             "documents": {d["code"]: d for d in service.required_documents},
             "payload": json.dumps({"form": answers}, ensure_ascii=False),
             "idempotency_key": uuid.uuid4().hex,
+            "to_sign": (
+                canonicalize(_command(code, agency, answers, uploads).signed_content()).decode()
+                if service.signature_required
+                else None
+            ),
         },
     )
 
@@ -202,6 +209,32 @@ def _payload(posted: dict[str, str]) -> dict[str, Any]:
     return payload
 
 
+def _command(
+    code: str, agency: str, answers: dict[str, Any], uploads: dict[str, dict[str, str]], signature: str | None = None
+) -> CaseSubmit:
+    """The submission as the portal files it. The review page shows its canonical JSON for the applicant to
+    sign, so it is built the same way there and on submission (a signature covers exactly these fields)."""
+    return CaseSubmit(
+        service=code,
+        agency=agency or None,
+        form=answers,
+        documents=[
+            DocumentRef(upload_id=uuid.UUID(u["id"]), document_type=doc, sha256=u["sha256"])
+            for doc, u in uploads.items()
+        ],
+        channel=Channel.portal,
+        **({"signature": signature} if signature else {}),
+    )
+
+
+def _signature(form: FormData) -> str | None:
+    """The applicant's JWS over the submission, uploaded as a file (the no-JavaScript way to sign)."""
+    chosen = form.get("signature")
+    if isinstance(chosen, UploadFile) and chosen.filename:
+        return chosen.file.read(SIGNATURE_LIMIT + 1).decode("ascii", errors="replace").strip() or None
+    return None
+
+
 @router.post("/services/{code}/submit", response_class=HTMLResponse)
 def submit(code: str, request: Request) -> Response:
     """File the application; a second press of the button (same key) shows the first case, never a second."""
@@ -211,16 +244,7 @@ def submit(code: str, request: Request) -> Response:
     posted = {k: v for k, v in form.items() if isinstance(v, str)}
     answers = _payload(posted)["form"]
     uploads = _kept_uploads(form)
-    command = CaseSubmit(
-        service=code,
-        agency=posted.get("agency") or None,
-        form=answers,
-        documents=[
-            DocumentRef(upload_id=uuid.UUID(u["id"]), document_type=doc, sha256=u["sha256"])
-            for doc, u in uploads.items()
-        ],
-        channel=Channel.portal,
-    )
+    command = _command(code, posted.get("agency", ""), answers, uploads, _signature(form))
     key = posted.get("idempotency_key") or None
     try:
         result = platform.cases.submit(actor, command, idempotency_key=key)
@@ -233,7 +257,7 @@ def submit(code: str, request: Request) -> Response:
                 f"f-{parts[1]}" if parts[0] == "form" and len(parts) > 1 else "agency" if parts[0] == "agency" else ""
             )
             errors.add(name, problem.message)
-        if not error.errors:
+        if not error.errors or any(p.path == "signature" for p in error.errors):
             errors.add("", error.detail)
         values = forms.as_posted(answers) | {"agency": posted.get("agency", "")}
         return _form_page(request, service, agencies, values=values, uploads=uploads, errors=errors, status_code=422)
@@ -261,7 +285,8 @@ def case_context(request: Request, actor: Actor, number: str) -> dict[str, Any]:
     case = platform.cases.get(actor, number)
     timeline = platform.cases.timeline(actor, number)
     request_for_info = next((e for e in reversed(timeline) if e.kind.value == "info_requested"), None)
-    return {"case": case, "timeline": timeline, "info_request": request_for_info}
+    rating = platform.ratings.of(actor, number) if case.outcome is not None else None
+    return {"case": case, "timeline": timeline, "info_request": request_for_info, "rating": rating}
 
 
 @router.get("/cases/{number}", response_class=HTMLResponse)
@@ -276,7 +301,7 @@ def _case_form(request: Request, number: str) -> tuple[Actor, dict[str, str], Fo
     return actor, {k: v.strip() for k, v in form.items() if isinstance(v, str)}, form
 
 
-def _case_with_errors(
+def case_with_errors(
     request: Request, actor: Actor, number: str, errors: FieldErrors, values: dict[str, str]
 ) -> HTMLResponse:
     context = case_context(request, actor, number) | {"errors": errors.by_field, "values": values}
@@ -304,7 +329,7 @@ def respond(number: str, request: Request) -> Response:
     if not posted.get("message"):
         errors.add("message", gettext(language, "Write your answer."))
     if errors:
-        return _case_with_errors(request, actor, number, errors, posted)
+        return case_with_errors(request, actor, number, errors, posted)
     platform.cases.provide_info(actor, number, posted["message"], documents)
     return redirect(f"/cases/{number}")
 
@@ -318,7 +343,7 @@ def contest(number: str, request: Request) -> Response:
     if len(reason) < 3:
         errors = FieldErrors()
         errors.add("reason", gettext(language, "Say why the decision is wrong (at least 3 characters)."))
-        return _case_with_errors(request, actor, number, errors, posted)
+        return case_with_errors(request, actor, number, errors, posted)
     review_case = platform_of(request).cases.contest(actor, number, reason)
     return redirect(f"/cases/{review_case.registration_number}/receipt")
 

@@ -40,6 +40,17 @@ EVENTS = {
     "sla_changed": N_("Deadline status changed"),
     "escalated": N_("Escalated"),
     "decision_issued": N_("Decision document issued"),
+    "process_handed_over": N_("Handed over to an officer by the automated process"),
+    "automation_parked": N_("Automated processing stopped: an officer takes over"),
+    "decision_reviewed": N_("Automated decision reviewed by an officer"),
+    "assigned": N_("Assigned to an officer"),
+    "reassigned": N_("Reassigned to another officer"),
+    "decision_proposed": N_("Decision proposed, awaiting a second officer's approval"),
+    "decision_sent_back": N_("Proposed decision sent back"),
+}
+FOUR_EYES_WHY = {  # why a decision waits for a second officer (integrity/service.py needs_second_approval)
+    "service_declares": N_("The service requires a second officer for this outcome."),
+    "reversal_on_review": N_("A decision that reverses the reviewed one always needs a second officer."),
 }
 KINDS = {
     "application": N_("Service"),

@@ -17,11 +17,13 @@ from shaffof.cases.schemas import CasePublic, CaseSummary, Extend
 from shaffof.catalog import service as catalog
 from shaffof.errors import DomainError
 from shaffof.identity.actor import Actor
+from shaffof.identity.models import Role
 from shaffof.web.ui import forms, labels
 from shaffof.web.ui.browser import PageRoute, form_of, platform_of, redirect, signed_in
 from shaffof.web.ui.citizen import case_context
 from shaffof.web.ui.forms import FieldErrors
 from shaffof.web.ui.i18n import gettext
+from shaffof.web.ui.integrity_forms import case_page_context
 from shaffof.web.ui.views import choose_language, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -42,7 +44,8 @@ def queue(
     state: str | None = Query(default=None, max_length=32),
     service: str | None = Query(default=None, max_length=64),
     sla: str | None = Query(default=None, max_length=32),
-    assignee: str | None = Query(default=None, max_length=16),
+    assignee: str | None = Query(default=None, max_length=64),
+    mine_first: bool = Query(default=False),
 ) -> HTMLResponse:
     """The agency's open cases, nearest deadline first. The SLA and "unassigned" filters narrow the first
     page the domain returns (the queue is already in deadline order, so overdue cases come first)."""
@@ -53,6 +56,13 @@ def queue(
         cases = [c for c in cases if c.sla is not None and c.sla.value == sla]
     if assignee == "none":
         cases = [c for c in cases if c.assignee is None]
+    # The head may pick any officer of the body (the domain lists them only for the head).
+    colleagues = platform.integrity.officers(actor) if actor.role is Role.head else []
+    if assignee and assignee not in ("me", "none"):
+        names = {name for login, name in colleagues if login == assignee}
+        cases = [c for c in cases if c.assignee in names]
+    if mine_first:  # stable: each part keeps the deadline order
+        cases.sort(key=lambda c: c.assignee != actor.display_name)
     language = choose_language(request, None)
     with platform.db.reading() as session:
         services = sorted((s.code, s.name[language]) for s in catalog.list_services(session))
@@ -60,14 +70,20 @@ def queue(
         "state": [(s.value, gettext(language, labels.STATES[s.value])) for s in CaseState],
         "service": services,
         "sla": [(code, gettext(language, label.text)) for code, label in labels.SLA.items()],
-        "assignee": [("me", gettext(language, "Me")), ("none", gettext(language, "Unassigned"))],
+        "assignee": [("me", gettext(language, "Me")), ("none", gettext(language, "Unassigned")), *colleagues],
     }
     return render(
         request,
         "portal/queue.html",
         {
             "cases": cases,
-            "filters": {"state": state or "", "service": service or "", "sla": sla or "", "assignee": assignee or ""},
+            "filters": {
+                "state": state or "",
+                "service": service or "",
+                "sla": sla or "",
+                "assignee": assignee or "",
+                "mine_first": mine_first,
+            },
             "options": options,
         },
     )
@@ -105,6 +121,7 @@ def _officer_case(
         "fields": {field.name: field for field in forms.fields_of(schema, language)},
         "outcome_options": [(o.value, gettext(language, labels.OUTCOMES[o.value])) for o in Outcome],
     }
+    context |= case_page_context(request, actor, context["case"])  # four-eyes, the head's reassign form
     return render(request, "portal/officer_case.html", context, status_code=status_code)
 
 
@@ -127,6 +144,16 @@ def _at_least(field: str, minimum: int) -> Check:
 def _choice(field: str, allowed: Callable[[], set[str]]) -> Check:
     def check(posted: dict[str, str], language: str, errors: FieldErrors) -> None:
         if posted.get(field, "") not in allowed():
+            errors.add(field, gettext(language, "Choose one of the options."))
+
+    return check
+
+
+def _chosen(field: str) -> Check:
+    """Something chosen; whether the choice is allowed is the domain's to say (e.g. an officer of the body)."""
+
+    def check(posted: dict[str, str], language: str, errors: FieldErrors) -> None:
+        if not posted.get(field, ""):
             errors.add(field, gettext(language, "Choose one of the options."))
 
     return check
@@ -211,6 +238,37 @@ def decide(number: str, request: Request) -> Response:
     checks = [_choice("outcome", lambda: {o.value for o in Outcome}), _at_least("reason", 3)]
     return _act(
         request, number, checks, lambda actor, p: cases.decide(actor, number, Outcome(p["outcome"]), p["reason"])
+    )
+
+
+@router.post("/officer/cases/{number}/approve")
+def approve(number: str, request: Request) -> Response:
+    """Four-eyes: a second officer of the body lets the proposed decision take effect."""
+    cases = platform_of(request).cases
+    return _act(request, number, [], lambda actor, _posted: cases.approve_decision(actor, number))
+
+
+@router.post("/officer/cases/{number}/send-back")
+def send_back(number: str, request: Request) -> Response:
+    """Four-eyes: the second officer refuses the proposed decision, with a reason; the case stays in review."""
+    cases = platform_of(request).cases
+    return _act(
+        request,
+        number,
+        [_at_least("send-back-reason", 3)],
+        lambda actor, p: cases.send_back_decision(actor, number, p["send-back-reason"]),
+    )
+
+
+@router.post("/officer/cases/{number}/reassign")
+def reassign(number: str, request: Request) -> Response:
+    """The head of the body moves the case to another officer, with a reason kept on the timeline."""
+    cases = platform_of(request).cases
+    return _act(
+        request,
+        number,
+        [_chosen("officer"), _at_least("reassign-reason", 3)],
+        lambda actor, p: cases.reassign(actor, number, p["officer"], p["reassign-reason"]),
     )
 
 
