@@ -7,17 +7,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from collections import Counter
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from shaffof.cases.models import Case, Outcome
 from shaffof.cases.schemas import CaseSubmit
 from shaffof.catalog.models import Agency
+from shaffof.cli.main import app
+from shaffof.config import Settings
 from shaffof.db.base import utcnow
+from shaffof.db.engine import Database
 from shaffof.integrity.models import Finding, FindingStatus
 from shaffof.integrity.rules import RULES
 from shaffof.integrity.service import Integrity
@@ -217,3 +223,24 @@ def test_the_case_lists_follow_the_figures_for_an_auditor_across_agencies(world:
         decided = statistics.cases_behind(auditor, Measure.decided, Filters(agency=row.key))
         assert len(decided.cases) == row.measures.decided, row.key
         assert all(c.state == "decided" for c in decided.cases)
+
+
+def test_shaffof_stats_findings_prints_the_same_counts(
+    database: Database, settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed_findings(world)
+    monkeypatch.setenv("SHAFFOF_DATABASE_URL", database.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SHAFFOF_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner()
+    as_json = runner.invoke(app, ["stats", "findings", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.stdout)
+    assert Counter({(r["agency"], r["rule"]): r["open_findings"] for r in report["rows"]}) == _findings_recount(world)
+    table = runner.invoke(app, ["stats", "findings", "--agency", "TOSHHOK"], env={"COLUMNS": "220"})
+    assert table.exit_code == 0 and "Closed without a signed answer" in table.output and "YUNUSHOK" not in table.output
+    as_csv = runner.invoke(app, ["stats", "findings", "--format", "csv", "--agency", "YUNUSHOK"])
+    assert as_csv.stdout.splitlines()[0] == "agency,rule,severity,open_findings,small,basis"
+    assert all(line.startswith("YUNUSHOK,") for line in as_csv.stdout.splitlines()[1:])
+    unknown = runner.invoke(app, ["stats", "findings", "--agency", "NOSUCH"])
+    assert unknown.exit_code == 1 and "agency" in unknown.output
+    assert runner.invoke(app, ["stats", "findings", "--format", "xlsx"]).exit_code == 2

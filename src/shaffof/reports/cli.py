@@ -1,4 +1,4 @@
-"""``shaffof stats rebuild|show``, ``shaffof export --stats`` and ``shaffof egdi``: the statistics from the
+"""``shaffof stats rebuild|show|findings``, ``shaffof export --stats`` and ``shaffof egdi``: the statistics from the
 command line (imports are lazy, like the rest of the CLI, so ``shaffof --help`` stays fast)."""
 
 from __future__ import annotations
@@ -126,6 +126,52 @@ def show(
             "too few to compare" if m.small and row is not None else "",
         )
     console.print(table)
+
+
+@app.command("findings")
+def findings(
+    agency: AgencyOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    lang: Annotated[str, typer.Option(help="uz, ru or en: the rules' titles")] = "en",
+) -> None:
+    """Open integrity findings counted per body and rule — the open-data aggregate (counts only)."""
+    from shaffof.errors import DomainError
+    from shaffof.reports import opendata
+
+    if output_format not in ("table", "csv", "json") or lang not in ("uz", "ru", "en"):
+        errors.print("[red]--format takes table, csv or json; --lang takes uz, ru or en[/red]")
+        raise typer.Exit(2)
+    with contextlib.redirect_stdout(sys.stderr):  # start-up warnings must not mix with the data on stdout
+        platform = _platform()
+    try:
+        report = platform.statistics.findings_report(agency, language=lang)
+    except DomainError as error:
+        errors.print(f"[red]{error.detail}[/red]", highlight=False)
+        for problem in error.errors:
+            errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.db.dispose()
+    if output_format == "csv":
+        typer.echo(opendata.findings_csv(report), nl=False)
+        return
+    if output_format == "json":
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    table = Table(title=f"Open integrity findings ({agency or 'every body'})")
+    for column in ("agency", "rule", "severity", "open", "note", "basis"):
+        table.add_column(column, justify="right" if column == "open" else "left")
+    for row in report.rows:
+        table.add_row(
+            row.agency or "(no body named)",
+            row.rule_title,
+            row.severity,
+            f"{row.open_findings:,}",
+            "few" if row.small else "",
+            row.basis,
+        )
+    console.print(table)
+    console.print(f"Total open: {report.total:,}")
 
 
 def export_stats(
