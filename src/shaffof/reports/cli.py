@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from shaffof.errors import DomainError
     from shaffof.platform import Platform
     from shaffof.reports.schemas import StatisticsReport
 
@@ -54,12 +55,17 @@ def _report(
             language=lang,
         )
     except DomainError as error:
-        errors.print(f"[red]{error.detail}[/red]", highlight=False)
-        for problem in error.errors:
-            errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        _refuse(error)
     finally:
         platform.db.dispose()
+
+
+def _refuse(error: DomainError) -> NoReturn:
+    """A refused request: the domain's reason and each field's problem on stderr, exit code 1."""
+    errors.print(f"[red]{error.detail}[/red]", highlight=False)
+    for problem in error.errors:
+        errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
+    raise typer.Exit(1) from None
 
 
 GroupOption = Annotated[str, typer.Option("--group-by", help="total, agency, service, region or month")]
@@ -146,10 +152,7 @@ def findings(
     try:
         report = platform.statistics.findings_report(agency, language=lang)
     except DomainError as error:
-        errors.print(f"[red]{error.detail}[/red]", highlight=False)
-        for problem in error.errors:
-            errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        _refuse(error)
     finally:
         platform.db.dispose()
     if output_format == "csv":
@@ -244,10 +247,7 @@ def egdi(
             return
         rows = un.reproduce(edition)
     except DomainError as error:
-        errors.print(f"[red]{error.detail}[/red]", highlight=False)
-        for problem in error.errors:
-            errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        _refuse(error)
     table = Table(title=f"EGDI {edition} (published values; empty where no source was found)")
     for column in ("rank", "country", "EGDI", "OSI", "TII", "HCI", "(OSI+TII+HCI)/3", "= to 3 d.p.", "group", ""):
         table.add_column(column, justify="left" if column in ("country", "group", "") else "right")
