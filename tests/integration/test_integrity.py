@@ -580,7 +580,13 @@ def test_the_board_and_the_accountability_report_are_for_heads_and_auditors(clie
     assert line["decided"] == {"value": 1, "cases": [number]}
     assert line["on_time_percent"]["value"] == 100.0
     assert line["findings"] == {"value": 1, "cases": [number]}
-    assert line["average_rating"] is None
+    assert line["average_rating"] == {"value": None, "cases": []}  # no rating yet: none invented
+    rated = client.post(f"/api/v1/cases/{number}/rating", json={"score": 4}, headers=token(client, "alice"))
+    assert rated.status_code == 201, rated.text
+    line = next(
+        line for line in client.get("/api/v1/integrity/officers", headers=head).json() if line["login"] == officer
+    )
+    assert line["average_rating"] == {"value": 4.0, "cases": [number]}
     assert client.get("/api/v1/integrity/officers?agency=YUNUSHOK", headers=head).status_code == 403
     assert client.get("/api/v1/integrity/officers?agency=TOSHHOK", headers=auditor).status_code == 200
     assert client.get("/api/v1/integrity/officers", headers=token(client, officer)).status_code == 403
@@ -591,7 +597,7 @@ def test_the_board_and_the_accountability_report_are_for_heads_and_auditors(clie
     for lang, heading in (("uz", "Halollik monitori"), ("ru", "Монитор добросовестности"), ("en", "Integrity monitor")):
         page = client.get(f"/integrity/findings?lang={lang}", headers=head)
         assert page.status_code == 200 and f'<html lang="{lang}">' in page.text and heading in page.text
-        assert number in page.text and '<main id="main">' in page.text and '<th scope="col">' in page.text
+        assert number in page.text and '<main id="main"' in page.text and '<th scope="col">' in page.text
     report_page = client.get("/integrity/officers?lang=en", headers=head)
     assert report_page.status_code == 200 and number in report_page.text
     assert client.get("/integrity/officers", headers=token(client, officer)).status_code == 403

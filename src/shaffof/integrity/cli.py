@@ -158,7 +158,7 @@ def report(agency: Annotated[str, typer.Argument(help="the body's code, e.g. TOS
         raise _fail(error.detail) from None
     finally:
         platform.db.dispose()
-    table = Table("officer", "cases", "decided", "on time %", "reversed on review", "open findings")
+    table = Table("officer", "cases", "decided", "on time %", "reversed on review", "open findings", "rating 1-5")
     for line in lines:
         table.add_row(
             f"{line.officer} ({line.login})",
@@ -167,9 +167,11 @@ def report(agency: Annotated[str, typer.Argument(help="the body's code, e.g. TOS
             "—" if line.on_time_percent.value is None else f"{line.on_time_percent.value}",
             str(line.reversed_on_review.value),
             str(line.findings.value),
+            "—"
+            if line.average_rating.value is None
+            else f"{line.average_rating.value} ({len(line.average_rating.cases)})",
         )
     console.print(table)
-    console.print("Average ratings: not recorded on this installation yet.")
 
 
 @app.command("officer")

@@ -16,18 +16,20 @@ from fastapi.templating import Jinja2Templates
 from shaffof.errors import DomainError
 from shaffof.web.deps import OptionalActor, PlatformDep
 from shaffof.web.ui.views import LANGUAGES, choose_language
+from shaffof.web.ui.views import templates as portal_templates
 
 router = APIRouter(include_in_schema=False)
 
+# The portal's environment (gettext, navigation, CSRF token that base.html needs) with this domain's templates
+# looked up first.
 templates = Jinja2Templates(
-    env=jinja2.Environment(
+    env=portal_templates.env.overlay(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                 jinja2.FileSystemLoader(Path(__file__).parent.parent / "web" / "ui" / "templates"),
             ]
-        ),
-        autoescape=True,
+        )
     )
 )
 
@@ -56,7 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reversed": "Qayta ko'rib chiqishda bekor qilingan",
         "open_findings": "Ochiq topilmalar",
         "late_cases": "Kechikkanlar",
-        "rating": "O'rtacha baho: hozircha qayd etilmaydi.",
+        "rating": "O'rtacha baho (1–5)",
     },
     "ru": {
         "findings": "Монитор добросовестности: находки",
@@ -77,7 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reversed": "Отменено при пересмотре",
         "open_findings": "Открытые находки",
         "late_cases": "С опозданием",
-        "rating": "Средняя оценка: пока не записывается.",
+        "rating": "Средняя оценка (1–5)",
     },
     "en": {
         "findings": "Integrity monitor: findings",
@@ -98,7 +100,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reversed": "Reversed on review",
         "open_findings": "Open findings",
         "late_cases": "Late",
-        "rating": "Average rating: not recorded yet.",
+        "rating": "Average rating (1–5)",
     },
 }
 

@@ -2,8 +2,8 @@
 cases assigned, decisions, the share decided by the answer deadline, decisions reversed on review and the
 open findings that name them — each number with the registration numbers behind it.
 
-Applicants' ratings are not recorded on this installation yet, so the report says so (``average_rating`` is
-None) instead of inventing a figure.
+The average rating is the applicants' own (``POST /api/v1/cases/{n}/rating``, once per answered case) of the
+answers the officer decided; None before any rating, never a guess.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from shaffof.cases.models import Case, CaseRelation
+from shaffof.cases.ratings import CaseRating
 from shaffof.catalog.models import Agency
 from shaffof.identity.models import Account, Role
 from shaffof.integrity.models import Finding, FindingStatus
@@ -62,6 +63,14 @@ def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
         )
     ):
         reversed_[account_id].append(number)
+    rated: dict[int | None, list[tuple[str, int]]] = defaultdict(list)
+    for account_id, number, score in session.execute(
+        sa.select(Case.decided_by_account_id, Case.registration_number, CaseRating.score)
+        .join(CaseRating, sa.and_(CaseRating.agency_id == Case.agency_id, CaseRating.case_id == Case.id))
+        .where(Case.agency_id == agency_id, Case.decided_by_account_id.in_(ids))
+        .order_by(Case.registration_number)
+    ):
+        rated[account_id].append((number, score))
     findings: dict[int | None, list[str]] = defaultdict(list)
     for named, case_number, rule in session.execute(
         sa.select(Finding.account_id, Finding.registration_number, Finding.rule_code).where(
@@ -86,6 +95,12 @@ def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
                 ),
                 reversed_on_review=Measure(value=len(reversed_[account.id]), cases=reversed_[account.id]),
                 findings=Measure(value=len(findings[account.id]), cases=findings[account.id]),
+                average_rating=_average(rated[account.id]),
             )
         )
     return lines
+
+
+def _average(rated: list[tuple[str, int]]) -> Measure:
+    scores = [score for _number, score in rated]
+    return Measure(value=round(sum(scores) / len(scores), 2) if scores else None, cases=[n for n, _ in rated])
