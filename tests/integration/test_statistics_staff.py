@@ -188,6 +188,8 @@ def test_open_findings_per_rule_are_on_the_heads_dashboard_and_in_the_open_data(
     assert [(r["agency"], r["rule"], int(r["open_findings"])) for r in exported] == [
         (r["agency"] or "", r["rule"], r["open_findings"]) for r in report["rows"]
     ]
+    public = client.get("/statistics", params={"lang": "en"}).text  # the public dashboard links the open data
+    assert 'href="/api/v1/statistics/integrity.csv?lang=en"' in public and "Open findings of the integrity" in public
     assert client.get("/api/v1/statistics/integrity", params={"agency": "NOPE"}).status_code == 422
     assert client.get("/api/v1/statistics/integrity", params={"agnecy": "TOSHHOK"}).status_code == 422
 
