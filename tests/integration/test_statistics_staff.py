@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from shaffof.cases.models import Case, Outcome
 from shaffof.cases.schemas import CaseSubmit
-from shaffof.catalog.models import Agency
+from shaffof.catalog.models import Agency, Service
 from shaffof.cli.main import app
 from shaffof.config import Settings
 from shaffof.db.base import utcnow
@@ -246,3 +246,23 @@ def test_shaffof_stats_findings_prints_the_same_counts(
     unknown = runner.invoke(app, ["stats", "findings", "--agency", "NOSUCH"])
     assert unknown.exit_code == 1 and "agency" in unknown.output
     assert runner.invoke(app, ["stats", "findings", "--format", "xlsx"]).exit_code == 2
+
+
+def test_shaffof_egdi_self_assessment_counts_the_catalogue(
+    database: Database, settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHAFFOF_DATABASE_URL", database.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SHAFFOF_DATA_DIR", str(settings.data_dir))
+    with world.platform.db.reading() as session:
+        services = list(session.scalars(sa.select(Service).where(Service.is_current)))
+    signed = sum(s.signature_required for s in services)
+    shown = CliRunner().invoke(app, ["egdi", "--self-assessment"], env={"COLUMNS": "220"})
+    assert shown.exit_code == 0, shown.output
+    line = next(line for line in shown.output.splitlines() if "electronic signature" in line)
+    assert f"{signed} / {len(services)}" in line
+
+
+def test_the_self_assessment_speaks_the_pages_language(client: TestClient, world: World) -> None:
+    russian = client.get("/statistics/egdi", params={"lang": "ru"}).text
+    assert "ссылается на нормы права, на которых основана" in russian
+    assert "asoslangan huquqiy normalarni ko&#39;rsatadi" in client.get("/statistics/egdi", params={"lang": "uz"}).text

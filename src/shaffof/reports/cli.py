@@ -229,12 +229,18 @@ def egdi(
     raw: Annotated[
         Path | None, typer.Option(help="CSV of raw indicators (a 'country' column + the edition's indicators)")
     ] = None,
+    self_assessment: Annotated[
+        bool, typer.Option("--self-assessment", help="this deployment's catalogue on OSI-style features")
+    ] = False,
 ) -> None:
     """The UN E-Government Development Index: the shipped published values (with sources) and each EGDI
     recomputed from its published components, ranked and charted; or components computed from raw indicators."""
     from shaffof.errors import DomainError
     from shaffof.reports import egdi as un
 
+    if self_assessment:
+        _self_assessment()
+        return
     try:
         method, _ = un.load()
         chosen = un.edition(edition)
@@ -272,6 +278,23 @@ def egdi(
     if any(row["matches"] is False for row in rows):
         errors.print("[red]A published EGDI does not follow from its published components.[/red]")
         raise typer.Exit(1)
+
+
+def _self_assessment() -> None:
+    from shaffof.reports.selfassessment import assess
+
+    with contextlib.redirect_stdout(sys.stderr):
+        platform = _platform()
+    try:
+        features = assess(platform.db)
+    finally:
+        platform.db.dispose()
+    table = Table(title="This deployment's catalogue on OSI-style service-provision features")
+    for column in ("feature", "services", "share"):
+        table.add_column(column, justify="left" if column == "feature" else "right")
+    for feature in features:
+        table.add_row(feature.description["en"], f"{feature.services_with} / {feature.services}", _pct(feature.share))
+    console.print(table)
 
 
 def _egdi_standing(un: Any, edition: str, code: str) -> None:
