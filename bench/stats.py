@@ -11,6 +11,9 @@ as of 31 May 2026:
     the last 12 months, with medians, 90th percentiles and "overdue now" — exactly what the page calls;
   - the naive GROUP BY: the same period's received/by-channel/decided/on-time counts per agency straight from
     the cases (no percentiles — those would make it slower still);
+  - the staff dashboard of one agency (``Statistics.staff_dashboard`` for its head: by service and the monthly
+    trend, and the open integrity findings), and the case list behind its "decided" figure (the first 500,
+    as ``/officer/statistics/cases`` shows them);
   - a primary-key lookup of one case (the machine's baseline).
 
     .venv/bin/python bench/stats.py [--backend sqlite|postgresql|both] [--cases N] [--rounds R]
@@ -41,7 +44,7 @@ from shaffof.config import Settings  # noqa: E402
 from shaffof.db import migrate  # noqa: E402
 from shaffof.db.engine import Database  # noqa: E402
 from shaffof.platform import Platform  # noqa: E402
-from shaffof.reports.schemas import GroupBy  # noqa: E402
+from shaffof.reports.schemas import GroupBy, Measure  # noqa: E402
 from shaffof.reports.service import Filters  # noqa: E402
 
 NOW = dt.datetime(2026, 5, 31, 12, 0, tzinfo=dt.UTC)
@@ -184,7 +187,7 @@ def run(backend: str, n: int, rounds: int) -> None:
         db = Database(url)
         settings = Settings(data_dir=Path(root) / "var", argon2_time_cost=1, argon2_memory_kib=8192)
         platform = Platform.build(settings, db)
-        World.build(platform, Path(__file__).resolve().parent.parent / "services")
+        world = World.build(platform, Path(__file__).resolve().parent.parent / "services")
         seconds = load(db, n)
         console.print(f"[bold]{backend}[/bold]: {label}; {n:,} cases and their rollups inserted in {seconds:.1f} s")
         platform.cases.clock = lambda: NOW
@@ -198,6 +201,9 @@ def run(backend: str, n: int, rounds: int) -> None:
         dash_ms, dashboard = timed(lambda: platform.statistics.dashboard(period), rounds)
         overdue_ms, _ = timed(lambda: platform.statistics.overdue_now(period), rounds)
         sums_ms, _ = timed(lambda: platform.statistics.report(period, GroupBy.month), rounds)
+        head = world.actors["toshhok.head"]
+        staff_ms, staff = timed(lambda: platform.statistics.staff_dashboard(head, period), rounds)
+        behind_ms, behind = timed(lambda: platform.statistics.cases_behind(head, Measure.decided, period), rounds)
         since = "2025-05-31 19:00:00" if backend == "sqlite" else "2025-05-31 19:00:00+00"
         naive_sql = (
             "SELECT agency_id, count(*), sum(CASE WHEN channel <> 'service_centre' THEN 1 ELSE 0 END), "
@@ -219,6 +225,18 @@ def run(backend: str, n: int, rounds: int) -> None:
     )
     table.add_row("  one grouping from the rollups (by month)", f"{sums_ms:.1f}", f"{sums_ms / base_ms:.0f}", "")
     table.add_row(
+        "staff dashboard, one agency (by service + trend + findings)",
+        f"{staff_ms:.1f}",
+        f"{staff_ms / base_ms:.0f}",
+        f"{staff_ms / dash_ms:.1f}",
+    )
+    table.add_row(
+        "  the cases behind its 'decided' (first 500 of the period)",
+        f"{behind_ms:.1f}",
+        f"{behind_ms / base_ms:.0f}",
+        f"{behind_ms / dash_ms:.1f}",
+    )
+    table.add_row(
         "naive GROUP BY over the cases", f"{naive_ms:.1f}", f"{naive_ms / base_ms:.0f}", f"{naive_ms / dash_ms:.0f}"
     )
     console.print(table)
@@ -226,6 +244,12 @@ def run(backend: str, n: int, rounds: int) -> None:
         f"dashboard total: received {total.received:,} (naive: {naive_received:,} received in the period by "
         f"receipt), decided {total.decided:,}, on time {total.on_time_share}, overdue now {total.overdue_now:,}, "
         f"median {total.median_processing_days} d, p90 {total.p90_processing_days} d"
+    )
+    agency = staff.by_service.total  # type: ignore[attr-defined]
+    console.print(
+        f"staff dashboard of TOSHHOK: received {agency.received:,}, decided {agency.decided:,} over "
+        f"{len(staff.by_service.rows)} services; its decided list: {len(behind.cases)} shown, "  # type: ignore[attr-defined]
+        f"truncated {behind.truncated}"  # type: ignore[attr-defined]
     )
 
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from shaffof.cases.models import Case, CaseEvent, CaseState, EventKind, Outcome
-from shaffof.cases.ratings import Rate
 from shaffof.cases.schemas import CaseSubmit, Extend
 from shaffof.catalog.models import Service
 from shaffof.cli.main import app as cli
@@ -572,7 +571,6 @@ def test_the_board_and_the_accountability_report_are_for_heads_and_auditors(clie
     world.platform.cases.take(world.actors[officer], number)
     world.platform.cases.decide(world.actors[officer], number, Outcome.approved, "ok")  # too short: a finding
     world.platform.integrity.scan()
-    world.platform.ratings.rate(world.actors["alice"], number, Rate(score=4, comment="Tez hal qilindi"))
 
     head, auditor = token(client, "toshhok.head"), token(client, "auditor")
     report = client.get("/api/v1/integrity/officers", headers=head)
@@ -582,7 +580,13 @@ def test_the_board_and_the_accountability_report_are_for_heads_and_auditors(clie
     assert line["decided"] == {"value": 1, "cases": [number]}
     assert line["on_time_percent"]["value"] == 100.0
     assert line["findings"] == {"value": 1, "cases": [number]}
-    assert line["average_rating"] == {"value": 4.0, "cases": [number]}  # the applicant's rating of the answer
+    assert line["average_rating"] == {"value": None, "cases": []}  # no rating yet: none invented
+    rated = client.post(f"/api/v1/cases/{number}/rating", json={"score": 4}, headers=token(client, "alice"))
+    assert rated.status_code == 201, rated.text
+    line = next(
+        line for line in client.get("/api/v1/integrity/officers", headers=head).json() if line["login"] == officer
+    )
+    assert line["average_rating"] == {"value": 4.0, "cases": [number]}
     assert client.get("/api/v1/integrity/officers?agency=YUNUSHOK", headers=head).status_code == 403
     assert client.get("/api/v1/integrity/officers?agency=TOSHHOK", headers=auditor).status_code == 200
     assert client.get("/api/v1/integrity/officers", headers=token(client, officer)).status_code == 403

@@ -86,6 +86,9 @@ class Case(Base):
         sa.Index("ix_cases_queue", "agency_id", "state", "due_at"),
         sa.Index("ix_cases_applicant", "applicant_account_id", "received_at"),
         sa.Index("ix_cases_parent", "parent_agency_id", "parent_case_id"),
+        # The cases behind a statistics figure (issue 10): an agency's cases in a period, by receipt or decision.
+        sa.Index("ix_cases_received", "agency_id", "received_at"),
+        sa.Index("ix_cases_decided", "agency_id", "decided_at"),
         # The SLA monitor's and the overdue board's index: open cases only, by answer deadline.
         sa.Index(
             "ix_cases_open_due",

@@ -158,7 +158,7 @@ def report(agency: Annotated[str, typer.Argument(help="the body's code, e.g. TOS
         raise _fail(error.detail) from None
     finally:
         platform.db.dispose()
-    table = Table("officer", "cases", "decided", "on time %", "reversed on review", "open findings", "rating")
+    table = Table("officer", "cases", "decided", "on time %", "reversed on review", "open findings", "rating 1-5")
     for line in lines:
         table.add_row(
             f"{line.officer} ({line.login})",

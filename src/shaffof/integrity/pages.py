@@ -20,7 +20,8 @@ from shaffof.web.ui.views import templates as portal_templates
 
 router = APIRouter(include_in_schema=False)
 
-# The portal's environment (gettext, navigation, CSRF for base.html) with this domain's templates in front.
+# The portal's environment (gettext, navigation, CSRF token that base.html needs) with this domain's templates
+# looked up first.
 templates = Jinja2Templates(
     env=portal_templates.env.overlay(
         loader=jinja2.ChoiceLoader(

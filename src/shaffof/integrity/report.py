@@ -1,7 +1,9 @@
 """The officer accountability report (for heads of the body and auditors, not public): per officer the
 cases assigned, decisions, the share decided by the answer deadline, decisions reversed on review and the
-open findings that name them, and the applicants' average rating of the officer's answers (1–5, the
-ratings domain: cases/ratings.py) — each number with the registration numbers behind it.
+open findings that name them — each number with the registration numbers behind it.
+
+The average rating is the applicants' own (``POST /api/v1/cases/{n}/rating``, once per answered case) of the
+answers the officer decided; None before any rating, never a guess.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
         )
     ):
         reversed_[account_id].append(number)
+    rated: dict[int | None, list[tuple[str, int]]] = defaultdict(list)
+    for account_id, number, score in session.execute(
+        sa.select(Case.decided_by_account_id, Case.registration_number, CaseRating.score)
+        .join(CaseRating, sa.and_(CaseRating.agency_id == Case.agency_id, CaseRating.case_id == Case.id))
+        .where(Case.agency_id == agency_id, Case.decided_by_account_id.in_(ids))
+        .order_by(Case.registration_number)
+    ):
+        rated[account_id].append((number, score))
     findings: dict[int | None, list[str]] = defaultdict(list)
     for named, case_number, rule in session.execute(
         sa.select(Finding.account_id, Finding.registration_number, Finding.rule_code).where(
@@ -68,17 +78,8 @@ def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
         )
     ):
         findings[named].append(case_number if case_number is not None else rule)
-    scores: dict[int | None, list[tuple[str, int]]] = defaultdict(list)
-    for account_id, number, score in session.execute(
-        sa.select(Case.decided_by_account_id, Case.registration_number, CaseRating.score)
-        .join(CaseRating, sa.and_(CaseRating.agency_id == Case.agency_id, CaseRating.case_id == Case.id))
-        .where(Case.agency_id == agency_id, Case.decided_by_account_id.in_(ids))
-        .order_by(CaseRating.rated_at)
-    ):
-        scores[account_id].append((number, score))
     lines = []
     for account in staff:
-        rated = scores[account.id]
         made = decided[account.id]
         timely = set(on_time[account.id])
         lines.append(
@@ -94,10 +95,12 @@ def officer_report(session: Session, agency_id: int) -> list[OfficerLine]:
                 ),
                 reversed_on_review=Measure(value=len(reversed_[account.id]), cases=reversed_[account.id]),
                 findings=Measure(value=len(findings[account.id]), cases=findings[account.id]),
-                average_rating=Measure(
-                    value=round(sum(score for _, score in rated) / len(rated), 2) if rated else None,
-                    cases=[number for number, _ in rated],
-                ),
+                average_rating=_average(rated[account.id]),
             )
         )
     return lines
+
+
+def _average(rated: list[tuple[str, int]]) -> Measure:
+    scores = [score for _number, score in rated]
+    return Measure(value=round(sum(scores) / len(scores), 2) if scores else None, cases=[n for n, _ in rated])

@@ -97,7 +97,10 @@ class OfficerLine(BaseModel):
     on_time_percent: Measure = Field(description="share of the officer's decisions made by the answer deadline")
     reversed_on_review: Measure = Field(description="decisions reversed by the higher body on review")
     findings: Measure = Field(description="open findings that name the officer")
-    average_rating: Measure = Field(description="applicants' average rating (1–5) of the officer's answers")
+    average_rating: Measure = Field(
+        description="the applicants' average rating (1-5) of the officer's answers, with the rated cases; "
+        "None before any rating"
+    )
 
 
 class ScanSummary(BaseModel):

@@ -1,4 +1,4 @@
-"""``shaffof stats rebuild|show``, ``shaffof export --stats`` and ``shaffof egdi``: the statistics from the
+"""``shaffof stats rebuild|show|findings``, ``shaffof export --stats`` and ``shaffof egdi``: the statistics from the
 command line (imports are lazy, like the rest of the CLI, so ``shaffof --help`` stays fast)."""
 
 from __future__ import annotations
@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from shaffof.errors import DomainError
     from shaffof.platform import Platform
     from shaffof.reports.schemas import StatisticsReport
 
@@ -54,12 +55,17 @@ def _report(
             language=lang,
         )
     except DomainError as error:
-        errors.print(f"[red]{error.detail}[/red]", highlight=False)
-        for problem in error.errors:
-            errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        _refuse(error)
     finally:
         platform.db.dispose()
+
+
+def _refuse(error: DomainError) -> NoReturn:
+    """A refused request: the domain's reason and each field's problem on stderr, exit code 1."""
+    errors.print(f"[red]{error.detail}[/red]", highlight=False)
+    for problem in error.errors:
+        errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
+    raise typer.Exit(1) from None
 
 
 GroupOption = Annotated[str, typer.Option("--group-by", help="total, agency, service, region or month")]
@@ -128,6 +134,49 @@ def show(
     console.print(table)
 
 
+@app.command("findings")
+def findings(
+    agency: AgencyOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    lang: Annotated[str, typer.Option(help="uz, ru or en: the rules' titles")] = "en",
+) -> None:
+    """Open integrity findings counted per body and rule — the open-data aggregate (counts only)."""
+    from shaffof.errors import DomainError
+    from shaffof.reports import opendata
+
+    if output_format not in ("table", "csv", "json") or lang not in ("uz", "ru", "en"):
+        errors.print("[red]--format takes table, csv or json; --lang takes uz, ru or en[/red]")
+        raise typer.Exit(2)
+    with contextlib.redirect_stdout(sys.stderr):  # start-up warnings must not mix with the data on stdout
+        platform = _platform()
+    try:
+        report = platform.statistics.findings_report(agency, language=lang)
+    except DomainError as error:
+        _refuse(error)
+    finally:
+        platform.db.dispose()
+    if output_format == "csv":
+        typer.echo(opendata.findings_csv(report), nl=False)
+        return
+    if output_format == "json":
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    table = Table(title=f"Open integrity findings ({agency or 'every body'})")
+    for column in ("agency", "rule", "severity", "open", "note", "basis"):
+        table.add_column(column, justify="right" if column == "open" else "left")
+    for row in report.rows:
+        table.add_row(
+            row.agency or "(no body named)",
+            row.rule_title,
+            row.severity,
+            f"{row.open_findings:,}",
+            "few" if row.small else "",
+            row.basis,
+        )
+    console.print(table)
+    console.print(f"Total open: {report.total:,}")
+
+
 def export_stats(
     out: Path | None,
     output_format: str,
@@ -180,12 +229,18 @@ def egdi(
     raw: Annotated[
         Path | None, typer.Option(help="CSV of raw indicators (a 'country' column + the edition's indicators)")
     ] = None,
+    self_assessment: Annotated[
+        bool, typer.Option("--self-assessment", help="this deployment's catalogue on OSI-style features")
+    ] = False,
 ) -> None:
     """The UN E-Government Development Index: the shipped published values (with sources) and each EGDI
     recomputed from its published components, ranked and charted; or components computed from raw indicators."""
     from shaffof.errors import DomainError
     from shaffof.reports import egdi as un
 
+    if self_assessment:
+        _self_assessment()
+        return
     try:
         method, _ = un.load()
         chosen = un.edition(edition)
@@ -198,10 +253,7 @@ def egdi(
             return
         rows = un.reproduce(edition)
     except DomainError as error:
-        errors.print(f"[red]{error.detail}[/red]", highlight=False)
-        for problem in error.errors:
-            errors.print(f"  {problem.path}: {problem.message}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        _refuse(error)
     table = Table(title=f"EGDI {edition} (published values; empty where no source was found)")
     for column in ("rank", "country", "EGDI", "OSI", "TII", "HCI", "(OSI+TII+HCI)/3", "= to 3 d.p.", "group", ""):
         table.add_column(column, justify="left" if column in ("country", "group", "") else "right")
@@ -226,6 +278,23 @@ def egdi(
     if any(row["matches"] is False for row in rows):
         errors.print("[red]A published EGDI does not follow from its published components.[/red]")
         raise typer.Exit(1)
+
+
+def _self_assessment() -> None:
+    from shaffof.reports.selfassessment import assess
+
+    with contextlib.redirect_stdout(sys.stderr):
+        platform = _platform()
+    try:
+        features = assess(platform.db)
+    finally:
+        platform.db.dispose()
+    table = Table(title="This deployment's catalogue on OSI-style service-provision features")
+    for column in ("feature", "services", "share"):
+        table.add_column(column, justify="left" if column == "feature" else "right")
+    for feature in features:
+        table.add_row(feature.description["en"], f"{feature.services_with} / {feature.services}", _pct(feature.share))
+    console.print(table)
 
 
 def _egdi_standing(un: Any, edition: str, code: str) -> None:

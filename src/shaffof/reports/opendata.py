@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from shaffof.reports.dictionary import DICTIONARY
-from shaffof.reports.schemas import Measures, StatisticsReport
+from shaffof.reports.schemas import FindingsReport, Measures, StatisticsReport
 
 COLUMNS = tuple(entry.name for entry in DICTIONARY)
 
@@ -51,4 +51,17 @@ def dictionary_csv() -> str:
     writer.writerow(["name", "type", "unit", "definition", "source"])
     for entry in DICTIONARY:
         writer.writerow([entry.name, entry.type, entry.unit, entry.definition, entry.source])
+    return buffer.getvalue()
+
+
+FINDING_COLUMNS = ("agency", "rule", "severity", "open_findings", "small", "basis")
+
+
+def findings_csv(report: FindingsReport) -> str:
+    """Open integrity findings per body and rule as CSV (counts only; an empty agency names no body)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FINDING_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in report.rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.model_dump().items()})
     return buffer.getvalue()

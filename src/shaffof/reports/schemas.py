@@ -80,11 +80,46 @@ class Measure(StrEnum):
     contested = "contested"
 
 
+class ListedCase(BaseModel):
+    """A case behind a figure, as the officer's queue shows it: no applicant, no text of the case."""
+
+    registration_number: str
+    service: str  # service code
+    agency: str  # agency code
+    state: str
+    due_at: dt.datetime | None
+
+
 class CaseList(BaseModel):
     measure: Measure
     filters: AppliedFilters
     registration_numbers: list[str]
+    cases: list[ListedCase] = []  # the same cases, in the same order, with service, state and deadline
     truncated: bool  # more cases than listed: narrow the filters
+
+
+class FindingCount(BaseModel):
+    """Open integrity findings of one rule at one body (``agency`` None: findings that name no body).
+    A count below the small-number threshold is flagged: a handful of findings ranks nobody."""
+
+    agency: str | None
+    agency_name: str | None
+    rule: str
+    rule_title: str
+    severity: str
+    basis: str  # the norm the rule protects, or "Platform rule (no statutory norm)"
+    open_findings: int
+    small: bool
+
+
+class FindingsReport(BaseModel):
+    """Open findings of the process-integrity monitor, counted per body and rule (open data: counts only)."""
+
+    generated_at: dt.datetime
+    agency: str | None  # the body asked for; None: every body
+    small_number_threshold: int
+    total: int
+    rows: list[FindingCount]
 
 
 class DictionaryEntry(BaseModel):

@@ -19,7 +19,7 @@ from shaffof.reports.models import StatsMonthly
 @dataclass(frozen=True)
 class Feature:
     code: str
-    description: str
+    description: dict[str, str]  # uz, ru, en
     services_with: int
     services: int
 
@@ -47,43 +47,67 @@ def assess(db: Database) -> list[Feature]:
     return [
         Feature(
             "fully_online",
-            "can be applied for online from start to finish (form, documents, answer)",
+            {
+                "uz": "boshidan oxirigacha onlayn so'raladi (ariza shakli, hujjatlar, javob)",
+                "ru": "можно получить онлайн от начала до конца (форма, документы, ответ)",
+                "en": "can be applied for online from start to finish (form, documents, answer)",
+            },
             count([bool(s.form_schema) for s in services]),
             total,
         ),
         Feature(
             "documents_online",
-            "takes its documents as electronic files",
+            {
+                "uz": "hujjatlarni elektron fayl sifatida qabul qiladi",
+                "ru": "принимает документы электронными файлами",
+                "en": "takes its documents as electronic files",
+            },
             count([all(d.get("media_types") for d in s.required_documents) for s in services]),
             total,
         ),
         Feature(
             "e_signature",
-            "requires the applicant's electronic signature (ZRU-793)",
+            {
+                "uz": "arizachining elektron imzosini talab qiladi (ZRU-793)",
+                "ru": "требует электронной подписи заявителя (ЗРУ-793)",
+                "en": "requires the applicant's electronic signature (ZRU-793)",
+            },
             count([s.signature_required for s in services]),
             total,
         ),
         Feature(
             "legal_basis_cited",
-            "cites the legal norms it rests on",
+            {
+                "uz": "asoslangan huquqiy normalarni ko'rsatadi",
+                "ru": "ссылается на нормы права, на которых основана",
+                "en": "cites the legal norms it rests on",
+            },
             count([bool(s.legal_basis) for s in services]),
             total,
         ),
         Feature(
             "deadline_stated",
-            "states its statutory deadline before one applies",
+            {
+                "uz": "qonuniy muddatini ariza berishdan oldin aytadi",
+                "ru": "сообщает установленный законом срок до подачи",
+                "en": "states its statutory deadline before one applies",
+            },
             count([bool(s.deadline_policy) for s in services]),
             total,
         ),
         Feature(
             "free_of_charge",
-            "costs the applicant nothing",
+            {"uz": "arizachi uchun bepul", "ru": "бесплатна для заявителя", "en": "costs the applicant nothing"},
             count([float(s.fee.get("amount", 0) or 0) == 0 for s in services]),
             total,
         ),
         Feature(
             "automated_decisions",
-            "has had decisions made automatically by rules (with a human review on request)",
+            {
+                "uz": "qoidalar asosida avtomatik qarorlar qabul qilingan (so'rovga ko'ra inson ko'rib chiqadi)",
+                "ru": "решения принимались автоматически по правилам (с пересмотром человеком по запросу)",
+                "en": "has had decisions made automatically by rules (with a human review on request)",
+            },
             count([s.code in automated_codes for s in services]),
             total,
         ),

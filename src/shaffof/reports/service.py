@@ -28,10 +28,22 @@ from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.errors import FieldError
 from shaffof.identity.actor import Actor
+from shaffof.integrity import counts as integrity_counts
 from shaffof.reports import policy
 from shaffof.reports.errors import PeriodInvalid, UnknownFilter
 from shaffof.reports.models import COUNTERS, StatsAgencyProcessingDays, StatsMonthly, StatsProcessingDays
-from shaffof.reports.schemas import AppliedFilters, CaseList, GroupBy, Measure, Measures, Row, StatisticsReport
+from shaffof.reports.schemas import (
+    AppliedFilters,
+    CaseList,
+    FindingCount,
+    FindingsReport,
+    GroupBy,
+    ListedCase,
+    Measure,
+    Measures,
+    Row,
+    StatisticsReport,
+)
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 DEFAULT_MONTHS = 12
@@ -55,6 +67,17 @@ class Dashboard:
 
     by_agency: StatisticsReport
     by_month: StatisticsReport
+
+
+@dataclass(frozen=True)
+class StaffDashboard:
+    """The officer's and head's dashboard: their agency's figures by service and by month, and — for those
+    the integrity domain lets read them (heads, auditors) — the open integrity findings per rule."""
+
+    agency: str | None  # agency code; None: an auditor looking at every body
+    by_service: StatisticsReport
+    by_month: StatisticsReport
+    findings: FindingsReport | None
 
 
 @dataclass(frozen=True)
@@ -139,6 +162,10 @@ class Statistics:
         self, actor: Actor, filters: Filters, group_by: GroupBy, *, language: str = "en"
     ) -> StatisticsReport:
         """The officer's and head's dashboard: the same figures, for their own agency."""
+        return self.report(self._own_agency(actor, filters), group_by, language=language)
+
+    def _own_agency(self, actor: Actor, filters: Filters) -> Filters:
+        """The filters narrowed to the agency the actor may look at (their own; an auditor's choice)."""
         with self._db.reading() as session:
             requested = self._resolve(session, filters).agency_id
         agency_id = policy.agency_for_case_lists(actor, requested)
@@ -146,17 +173,60 @@ class Statistics:
             with self._db.reading() as session:
                 code = session.scalar(sa.select(Agency.code).where(Agency.id == agency_id))
             filters = Filters(filters.from_month, filters.to_month, code, filters.service, filters.region)
-        return self.report(filters, group_by, language=language)
+        return filters
+
+    def staff_dashboard(self, actor: Actor, filters: Filters, *, language: str = "en") -> StaffDashboard:
+        """The staff dashboard: the agency's figures by service and month, and its open findings for those
+        who may read the integrity board (decided by the policy, not the page)."""
+        own = self._own_agency(actor, filters)
+        by_service = self.report(own, GroupBy.service, language=language)
+        by_month = self.report(own, GroupBy.month, language=language)
+        with self._db.reading() as session:
+            agency_id = self._resolve(session, own).agency_id
+        findings = (
+            self.findings_report(own.agency, language=language) if policy.may_see_findings(actor, agency_id) else None
+        )
+        return StaffDashboard(own.agency, by_service, by_month, findings)
+
+    def findings_report(self, agency: str | None = None, *, language: str = "en") -> FindingsReport:
+        """Open integrity findings per body and rule — counts only, open data (small counts flagged)."""
+        with self._db.reading() as session:
+            agency_id = self._resolve(session, Filters(agency=agency)).agency_id
+            counted = integrity_counts.open_findings(session, agency_id)
+            agencies = {a.id: a for a in session.scalars(sa.select(Agency))}
+        rows = [
+            FindingCount(
+                agency=agencies[item.agency_id].code if item.agency_id is not None else None,
+                agency_name=agencies[item.agency_id].name.get(language) if item.agency_id is not None else None,
+                rule=item.rule.code,
+                rule_title=item.rule.title.get(language, item.rule.code),
+                severity=item.rule.severity.value,
+                basis=item.rule.basis,
+                open_findings=item.count,
+                small=item.count < self.small_number,
+            )
+            for item in counted
+        ]
+        return FindingsReport(
+            generated_at=self.clock(),
+            agency=agency,
+            small_number_threshold=self.small_number,
+            total=sum(row.open_findings for row in rows),
+            rows=rows,
+        )
 
     def cases_behind(self, actor: Actor, measure: Measure, filters: Filters, *, limit: int = 500) -> CaseList:
         """The cases a figure counts (for the agency's staff and auditors): the way down from a number to
-        the case files. Periods are months in local time, as in the rollups."""
+        the case files. Periods are months in local time, as in the rollups; cases come in the order of their
+        event (received, decided, due), the first ``limit`` of them."""
         with self._db.reading() as session:
             resolved = self._resolve(session, filters)
             agency_id = policy.agency_for_case_lists(actor, resolved.agency_id)
             start = _month_start(resolved.applied.from_month, self._tz)
             end = _month_start(_shift(resolved.applied.to_month, 1), self._tz)
-            statement = sa.select(Case.registration_number)
+            statement = sa.select(Case.registration_number, Service.code, Case.agency_id, Case.state, Case.due_at).join(
+                Service, Service.id == Case.service_id
+            )
             if measure is Measure.received:
                 statement = statement.where(Case.received_at >= start, Case.received_at < end)
             elif measure in (Measure.decided, Measure.decided_late, Measure.decided_automatically):
@@ -188,12 +258,25 @@ class Statistics:
                 statement = statement.where(
                     Case.agency_id.in_(sa.select(Agency.id).where(Agency.region == resolved.applied.region))
                 )
-            numbers = list(session.scalars(statement.order_by(Case.registration_number).limit(limit + 1)))
+            # In the order of the period's own index (ix_cases_received, ix_cases_decided, ix_cases_open_due), so
+            # the first page is read without sorting every case of the period.
+            order = {
+                Measure.received: Case.received_at,
+                Measure.overdue_now: Case.due_at,
+                Measure.contested: Case.decided_at,
+            }.get(measure, Case.decided_at)
+            rows = session.execute(statement.order_by(order, Case.registration_number).limit(limit + 1)).all()
+            codes = {agency_id: code for agency_id, code in session.execute(sa.select(Agency.id, Agency.code))}
+        listed = [
+            ListedCase(registration_number=number, service=service, agency=codes[agency], state=state.value, due_at=due)
+            for number, service, agency, state, due in rows[:limit]
+        ]
         return CaseList(
             measure=measure,
             filters=resolved.applied,
-            registration_numbers=numbers[:limit],
-            truncated=len(numbers) > limit,
+            registration_numbers=[case.registration_number for case in listed],
+            cases=listed,
+            truncated=len(rows) > limit,
         )
 
     # ------------------------------------------------------------------ filters

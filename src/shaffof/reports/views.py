@@ -15,7 +15,7 @@ from shaffof.errors import FieldError
 from shaffof.reports import opendata
 from shaffof.reports.dictionary import DICTIONARY
 from shaffof.reports.errors import UnknownFilter
-from shaffof.reports.schemas import CaseList, DictionaryEntry, GroupBy, Measure, StatisticsReport
+from shaffof.reports.schemas import CaseList, DictionaryEntry, FindingsReport, GroupBy, Measure, StatisticsReport
 from shaffof.reports.service import Filters
 from shaffof.web.deps import CurrentActor, PlatformDep
 
@@ -23,6 +23,7 @@ router = APIRouter(tags=["statistics"])
 
 PARAMETERS = frozenset({"from", "to", "agency", "service", "region", "group_by", "lang"})
 CASE_LIST_PARAMETERS = frozenset({"from", "to", "agency", "service", "region", "measure", "limit"})
+FINDINGS_PARAMETERS = frozenset({"agency", "lang"})
 
 
 def refuse_unknown_parameters(request: Request, allowed: frozenset[str] = PARAMETERS) -> None:
@@ -86,6 +87,33 @@ def statistics_csv(
 def dictionary() -> list[DictionaryEntry]:
     """What every published column means, its unit and where it comes from."""
     return list(DICTIONARY)
+
+
+def _findings(
+    request: Request,
+    platform: PlatformDep,
+    agency: Annotated[str | None, Query(max_length=16, description="agency code (default: every body)")] = None,
+    lang: LangQuery = "en",
+) -> FindingsReport:
+    refuse_unknown_parameters(request, FINDINGS_PARAMETERS)
+    return platform.statistics.findings_report(agency, language=lang)
+
+
+@router.get("/statistics/integrity", response_model=FindingsReport)
+def integrity_findings(report: Annotated[FindingsReport, Depends(_findings)]) -> FindingsReport:
+    """Open findings of the process-integrity monitor per body and rule: counts only, small counts flagged
+    (the board of findings itself is for heads and auditors)."""
+    return report
+
+
+@router.get("/statistics/integrity.csv", response_class=PlainTextResponse)
+def integrity_findings_csv(report: Annotated[FindingsReport, Depends(_findings)]) -> PlainTextResponse:
+    """The same counts as CSV."""
+    return PlainTextResponse(
+        opendata.findings_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="shaffof-integrity-findings.csv"'},
+    )
 
 
 @router.get("/officer/statistics", response_model=StatisticsReport)

@@ -36,6 +36,7 @@ from shaffof.web.ui import deadlines as deadline_views
 from shaffof.web.ui import officer as officer_views
 from shaffof.web.ui import personal_data as personal_data_pages
 from shaffof.web.ui import portal_pages, views
+from shaffof.web.ui import staff_statistics as staff_statistics_views
 from shaffof.web.ui import statistics as statistics_pages
 from shaffof.web.ui import transparency as transparency_views
 from shaffof.web.ui import verify as verify_views
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(open311_views.router)  # /open311/v2: GeoReport v2 for appeals about local issues
     app.include_router(integrity_pages.router)
     app.include_router(personal_data_pages.router)  # /my-data: the data tracker, consents, export, rectification
+    app.include_router(staff_statistics_views.router)  # /officer/statistics: the staff dashboard
     for router in (account_views.router, citizen_views.router, officer_views.router):  # the portal's pages
         app.include_router(router)
     for router in portal_pages.ROUTERS:  # four-eyes and conflicts, rating, decision, about/help, admin pages
