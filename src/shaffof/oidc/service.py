@@ -28,7 +28,7 @@ from shaffof.identity.actor import Actor
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.policy import ensure_admin
 from shaffof.identity.service import LoginPolicy
-from shaffof.oidc import clients, keys, security_keys, signin
+from shaffof.oidc import clients, keys, releases, security_keys, signin
 from shaffof.oidc._internal.server import Server, StarletteOAuth2Request
 from shaffof.oidc.errors import RateLimited
 from shaffof.oidc.models import Assurance, ClientKind, OidcClient, SecurityEvent, SecurityEventKind
@@ -290,7 +290,13 @@ class Oidc:
             row = context.bearer(access_token)
             if row is None or row.account_id is None or "openid" not in row.scope.split():
                 raise InvalidToken("The access token is unknown, expired, revoked or not for a person.")
-            return context.claims(row.client_id, row.account_id, row.scope)
+            claims = context.claims(row.client_id, row.account_id, row.scope)
+            client = context.active_client(row.client_id)
+            if client is None:
+                raise InvalidToken("The client this token was issued to is no longer registered.")
+            releases.record_release(uow.session, client, row.account_id, claims, "userinfo", context.now)
+            uow.commit()  # the access record exists before the claims leave
+            return claims
 
     def end_session(self, request: StarletteOAuth2Request, session_secret: str | None) -> Response | None:
         """RP-initiated logout: ends the browser session; redirects only to a registered post-logout URI."""
