@@ -39,6 +39,7 @@ from shaffof.db.engine import Database
 from shaffof.oidc.models import AccessToken, AuthorizationCode
 from shaffof.pki.signing.jws import sign_submission
 from shaffof.platform import Platform
+from shaffof.privacy.models import AccessRecord
 from shaffof.web.app import create_app
 from tests.conftest import SERVICES
 from tests.factories import PASSWORD, World
@@ -230,6 +231,16 @@ def test_an_agency_app_with_only_the_discovery_url_signs_a_citizen_in_with_totp(
     info = rp.get(metadata["userinfo_endpoint"])
     assert info.status_code == 200 and info.json()["sub"] == claims["sub"]
     assert info.json()["pinfl"] == claims["pinfl"]
+    # Each release is in alice's data tracker: which agency got which claims, on her consent.
+    with provider.platform.db.reading() as session:
+        released = session.scalars(
+            sa.select(AccessRecord).where(AccessRecord.subject_pinfl == claims["pinfl"]).order_by(AccessRecord.at)
+        ).all()
+    assert [r.purpose for r in released] == [
+        "sign-in to Toshkent hokimligi portali (ID token)",
+        "sign-in to Toshkent hokimligi portali (userinfo)",
+    ]
+    assert all(r.legal_ground.value == "consent" and "pinfl" in r.categories for r in released)
 
     # A second agency sees another subject for the same person (pairwise), and no PINFL it did not ask for.
     other = provider.register(name="Adliya", agency="ADLIYA", scopes=["openid"])

@@ -31,7 +31,14 @@ from shaffof.identity.service import LoginPolicy
 from shaffof.oidc import clients, keys, releases, security_keys, signin
 from shaffof.oidc._internal.server import Server, StarletteOAuth2Request
 from shaffof.oidc.errors import RateLimited
-from shaffof.oidc.models import Assurance, ClientKind, OidcClient, SecurityEvent, SecurityEventKind
+from shaffof.oidc.models import (
+    Assurance,
+    ClientKind,
+    OidcClient,
+    SecurityEvent,
+    SecurityEventKind,
+    SessionAssurance,
+)
 from shaffof.oidc.provider import OidcConfig, ProviderContext, SignedInUser, record_event, signed_in_user
 from shaffof.oidc.scopes import ALL_SCOPES, PERSON_SCOPES, claims_for
 from shaffof.oidc.upstream import Started, Upstream
@@ -447,6 +454,30 @@ class Oidc:
         with self.db.reading() as session:
             active = identity.active_session(session, session_secret)
         return active.actor if active else None
+
+    def page_actor(self, session_secret: str | None) -> Actor | None:
+        """The account behind a portal page's session, or None when it has ended, expired (absolute limit) or
+        lain idle past ``idle_timeout``. The last use is written at most once a minute (pages are many)."""
+        if not session_secret:
+            return None
+        now = self.clock()
+        with self.db.uow() as uow:
+            active = identity.active_session(uow.session, session_secret)
+            if active is None:
+                return None
+            assurance = uow.session.get(SessionAssurance, active.token_id)
+            if assurance is not None:
+                if assurance.last_seen_at + self.config.idle_timeout <= now:
+                    return None
+                if now - assurance.last_seen_at >= dt.timedelta(minutes=1):
+                    assurance.last_seen_at = now
+                    uow.commit()
+            return active.actor
+
+    def session_level(self, session_secret: str | None) -> Assurance:
+        """The assurance level of a browser session (``low`` for a session without a recorded level)."""
+        user = self.session_user(session_secret)
+        return user.acr if user is not None else Assurance.low
 
     def session_user(self, session_secret: str | None) -> SignedInUser | None:
         with self.db.uow() as uow:

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from shaffof.canonical_json import canonicalize
 from shaffof.db.uow import UnitOfWork
@@ -25,11 +26,19 @@ from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
 from shaffof.oidc import security_keys
 from shaffof.oidc.errors import SecondFactorRejected, SignatureProofRejected
-from shaffof.oidc.models import Assurance, RecoveryCode, SecurityEvent, SecurityEventKind, SessionAssurance
+from shaffof.oidc.models import (
+    Assurance,
+    RecoveryCode,
+    SecurityEvent,
+    SecurityEventKind,
+    SecurityKey,
+    SessionAssurance,
+)
 from shaffof.oidc.provider import digest, record_event
 from shaffof.pki import stepup
 from shaffof.pki._internal.sealing import Sealer
 from shaffof.pki.errors import StepUpRequired
+from shaffof.pki.models import TotpFactor
 from shaffof.pki.service import Pki, verify_submission_jws
 
 RECOVERY_CODES = 10
@@ -64,6 +73,15 @@ class NewSession:
     secret: str
     token_id: int
     acr: Assurance
+    has_second_factor: bool = False  # the next step towards ``substantial`` is available to this person
+
+
+def has_second_factor(session: Session, account_id: int) -> bool:
+    """A confirmed authenticator (TOTP) or a registered security key: the person can reach ``substantial``."""
+    totp = session.get(TotpFactor, account_id)
+    if totp is not None and totp.confirmed_at is not None:
+        return True
+    return session.scalar(sa.select(SecurityKey.id).where(SecurityKey.account_id == account_id).limit(1)) is not None
 
 
 def password(
@@ -112,8 +130,9 @@ def password(
             auth_token_id=active.token_id, acr=Assurance.low, amr=["pwd"], authenticated_at=now, last_seen_at=now
         )
     )
+    second = has_second_factor(uow.session, active.actor.account_id)
     _log(uow, active.actor.account_id, SecurityEventKind.login, now, client, commit=True)
-    return NewSession(issued.secret, active.token_id, Assurance.low)
+    return NewSession(issued.secret, active.token_id, Assurance.low, second)
 
 
 def _raise_level(

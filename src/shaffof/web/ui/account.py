@@ -6,13 +6,17 @@ API's (HttpOnly, Secure, SameSite=Lax) and the browser goes where it was heading
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from shaffof.errors import DomainError
 from shaffof.identity import service as identity
 from shaffof.identity import sessions
-from shaffof.identity.models import Role, TokenKind
+from shaffof.identity.models import Role
+from shaffof.oidc import signin
+from shaffof.oidc.models import Assurance
 from shaffof.web.deps import SESSION_COOKIE, set_session_cookie
 from shaffof.web.ui.browser import (
     PRE_SESSION_COOKIE,
@@ -29,6 +33,11 @@ from shaffof.web.ui.i18n import gettext
 from shaffof.web.ui.views import choose_language, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def step_up_url(level: Assurance, next_path: str, language: str) -> str:
+    """The identity provider's sign-in steps up to ``level``, then returns to ``next_path``."""
+    return f"/oauth/sign-in?level={level.value}&next={quote(next_path, safe='')}&lang={language}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -77,18 +86,11 @@ def login(request: Request) -> Response:
     if not password:
         errors.add("password", gettext(language, "Enter your password."))
     if not errors:
+        client = signin.Client(request.client.host if request.client else None, request.headers.get("user-agent"))
         try:
-            with platform.db.uow() as uow:
-                issued = identity.login(
-                    uow,
-                    platform.passwords,
-                    platform.login_policy,
-                    login_name=login_name,
-                    password=password,
-                    kind=TokenKind.session,
-                    client_ip=request.client.host if request.client else None,
-                    label="portal",
-                )
+            # The identity provider's sign-in: throttled per account and address, a new session id (the old
+            # one ends), the level 'low' recorded, and a line in the person's security log.
+            new = platform.oidc.sign_in(login_name, password, client, request.cookies.get(SESSION_COOKIE))
         except DomainError as error:
             status = 429 if error.status == 429 else 401
             message = (
@@ -98,8 +100,13 @@ def login(request: Request) -> Response:
             )
             errors.add("password", message)
             return _login_page(request, next_path=next_path, login=login_name, errors=errors, status_code=status)
-        response = redirect(next_path or _landing(issued.actor.role))
-        set_session_cookie(response, platform.settings, issued.secret)
+        actor = platform.oidc.session_actor(new.secret)
+        assert actor is not None
+        target = next_path or _landing(actor.role)
+        if new.has_second_factor:  # the person has one: the second step follows at once (level 'substantial')
+            target = step_up_url(Assurance.substantial, target, language)
+        response = redirect(target)
+        set_session_cookie(response, platform.settings, new.secret)
         response.delete_cookie(PRE_SESSION_COOKIE, path="/")
         return response
     return _login_page(request, next_path=next_path, login=login_name, errors=errors, status_code=422)
