@@ -8,20 +8,20 @@ the person cannot see.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode, urlsplit
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi.testclient import TestClient
 
 from shaffof.mediator import signing

@@ -19,16 +19,18 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oidc.core.errors import LoginRequiredError
 from starlette.responses import Response
 
+from shaffof.catalog import service as catalog
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.db.uow import UnitOfWork
-from shaffof.errors import Forbidden, NotFound, Unauthenticated
+from shaffof.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
+from shaffof.identity.models import AuthToken
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.policy import ensure_admin
 from shaffof.identity.service import LoginPolicy
-from shaffof.oidc import clients, keys, releases, security_keys, signin
+from shaffof.oidc import assurance, clients, keys, releases, security_keys, signin
 from shaffof.oidc._internal.server import Server, StarletteOAuth2Request
 from shaffof.oidc.errors import RateLimited
 from shaffof.oidc.models import (
@@ -158,6 +160,7 @@ class Oidc:
         max_failures_per_address: int,
         upstream: Upstream | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        enforce_service_assurance: bool = True,
     ) -> None:
         self.db = db
         self.pki = pki
@@ -169,6 +172,7 @@ class Oidc:
         self.clock = clock
         self.rate_limiter = RateLimiter()
         self.upstream = upstream
+        self.enforce_service_assurance = enforce_service_assurance
 
     # ---------------------------------------------------------------- discovery and keys
     def discovery(self) -> dict[str, Any]:
@@ -359,6 +363,28 @@ class Oidc:
                 identity.logout(uow, previous_session)
             return new
 
+    def raise_token_level(self, token_secret: str, code: str, client: signin.Client) -> Assurance:
+        """A second factor given with an API login: the new token carries ``substantial``. A wrong code
+        revokes the token before anyone has seen it (nothing usable is issued)."""
+        with self.db.uow() as uow:
+            token = uow.session.scalar(
+                sa.select(AuthToken).where(AuthToken.token_hash == identity.token_hash(token_secret))
+            )
+            assert token is not None
+            try:
+                return signin.token_second_factor(
+                    uow,
+                    self.pki.sealer(),
+                    token_id=token.id,
+                    account_id=token.account_id,
+                    code=code,
+                    client=client,
+                    now=self.clock(),
+                )
+            except DomainError:
+                identity.logout(uow, token_secret)
+                raise
+
     def step_up(self, session_secret: str, code: str, client: signin.Client) -> signin.NewSession:
         with self.db.uow() as uow:
             return signin.second_factor(
@@ -474,10 +500,28 @@ class Oidc:
                     uow.commit()
             return active.actor
 
-    def session_level(self, session_secret: str | None) -> Assurance:
-        """The assurance level of a browser session (``low`` for a session without a recorded level)."""
-        user = self.session_user(session_secret)
-        return user.acr if user is not None else Assurance.low
+    def credential_level(self, secret: str | None) -> Assurance:
+        """The level of a browser session or API token (``low`` when none was recorded: a password only)."""
+        if not secret:
+            return Assurance.low
+        with self.db.reading() as session:
+            token_id = session.scalar(
+                sa.select(AuthToken.id).where(
+                    AuthToken.token_hash == identity.token_hash(secret), AuthToken.revoked_at.is_(None)
+                )
+            )
+            assurance = session.get(SessionAssurance, token_id) if token_id is not None else None
+            return assurance.acr if assurance is not None else Assurance.low
+
+    def service_level(self, service_code: str) -> Assurance:
+        """The level the service's package declares for applications (``assurance_level``)."""
+        with self.db.reading() as session:
+            return Assurance(catalog.get_service(session, service_code).assurance_level.value)
+
+    def ensure_service_level(self, secret: str | None, service_code: str) -> None:
+        """Refuse an application made with a credential below the service's level (AssuranceTooLow)."""
+        if self.enforce_service_assurance:
+            assurance.ensure_level(self.service_level(service_code), self.credential_level(secret), service_code)
 
     def session_user(self, session_secret: str | None) -> SignedInUser | None:
         with self.db.uow() as uow:

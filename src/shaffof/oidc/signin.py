@@ -165,6 +165,34 @@ def second_factor(
     or, failing an authenticator, with one of the person's recovery codes."""
     active, assurance = _current(uow, secret)
     account_id = active.actor.account_id
+    method, kind = _prove_second_factor(uow, sealer, account_id, code, client, now)
+    amr = sorted({*assurance.amr, method, "mfa"})
+    level = max(assurance.acr, Assurance.substantial, key=lambda a: a.rank)
+    new = _raise_level(uow, secret, level, amr, now, session_ttl)
+    _log(uow, account_id, kind, now, client, commit=True)
+    return new
+
+
+def token_second_factor(
+    uow: UnitOfWork, sealer: Sealer, *, token_id: int, account_id: int, code: str, client: Client, now: dt.datetime
+) -> Assurance:
+    """An API token just issued by a password login reaches ``substantial`` with a second factor (the token
+    is new, so there is no earlier id to rotate away); a wrong code raises and the caller revokes the token."""
+    method, kind = _prove_second_factor(uow, sealer, account_id, code, client, now)
+    amr = sorted({"pwd", method, "mfa"})
+    uow.session.add(
+        SessionAssurance(
+            auth_token_id=token_id, acr=Assurance.substantial, amr=amr, authenticated_at=now, last_seen_at=now
+        )
+    )
+    _log(uow, account_id, kind, now, client, "API token", commit=True)
+    return Assurance.substantial
+
+
+def _prove_second_factor(
+    uow: UnitOfWork, sealer: Sealer, account_id: int, code: str, client: Client, now: dt.datetime
+) -> tuple[str, SecurityEventKind]:
+    """A TOTP code (single use, lockout) or an unused recovery code; the RFC 8176 method and the log entry."""
     code = code.strip().replace(" ", "").replace("-", "")
     if code.isdigit():
         try:
@@ -184,11 +212,7 @@ def second_factor(
             raise SecondFactorRejected("This recovery code is wrong or has been used already.")
         recovery.used_at = now
         method, kind = "kba", SecurityEventKind.recovery_code_used
-    amr = sorted({*assurance.amr, method, "mfa"})
-    level = max(assurance.acr, Assurance.substantial, key=lambda a: a.rank)
-    new = _raise_level(uow, secret, level, amr, now, session_ttl)
-    _log(uow, account_id, kind, now, client, commit=True)
-    return new
+    return method, kind
 
 
 def security_key(

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import segno
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -51,6 +50,7 @@ from shaffof.oidc.service import (
 from shaffof.oidc.texts import TEXTS
 from shaffof.web.deps import CSRF_HEADER, SESSION_COOKIE, CsrfRejected, CurrentActor, PlatformDep, csrf_token
 from shaffof.web.ui import i18n
+from shaffof.web.ui.account import account_page
 from shaffof.web.ui.views import LANGUAGES, choose_language
 from shaffof.web.ui.views import templates as ui_templates
 
@@ -424,28 +424,14 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
 
 
 # ------------------------------------------------------------------------------------------ the person's security page
+@router.get("/oauth/security")
+def security() -> Response:
+    """The account-security page is the portal's /account (one page for sign-ins, factors and the log)."""
+    return RedirectResponse("/account", status_code=308)
+
+
 def _security_page(request: Request, platform: PlatformDep, secret: str, **extra: Any) -> Response:
-    lang = choose_language(request, None)
-    actor = platform.oidc.session_actor(secret)
-    if actor is None:
-        return RedirectResponse(f"/oauth/sign-in?next={quote('/oauth/security', safe='')}", status_code=303)
-    enrolment = extra.get("enrolment")
-    return _page(
-        request,
-        "security.html",
-        lang,
-        int(extra.pop("status", 200)),
-        events=platform.oidc.security_events(actor),
-        form_csrf=csrf_token(platform.settings.secret_key, secret),
-        qr=segno.make(enrolment.otpauth_uri, error="m").svg_data_uri(scale=6) if enrolment else None,
-        **extra,
-    )
-
-
-@router.get("/oauth/security", response_class=HTMLResponse)
-def security(request: Request, platform: PlatformDep) -> Response:
-    """The person's sign-in security: authenticator (QR code), recovery codes, the log of security events."""
-    return _security_page(request, platform, request.cookies.get(SESSION_COOKIE) or "")
+    return account_page(request, status_code=int(extra.pop("status", 200)), **extra)
 
 
 @router.post("/oauth/security/{action:path}", response_class=HTMLResponse)

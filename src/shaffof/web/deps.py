@@ -92,5 +92,13 @@ def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Ac
     return actor
 
 
+def credential_secret(request: Request) -> str | None:
+    """The bearer token or, failing one, the session cookie a request is made with."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]

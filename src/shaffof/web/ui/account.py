@@ -6,8 +6,10 @@ API's (HttpOnly, Secure, SameSite=Lax) and the browser goes where it was heading
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
+import segno
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -17,12 +19,14 @@ from shaffof.identity import sessions
 from shaffof.identity.models import Role
 from shaffof.oidc import signin
 from shaffof.oidc.models import Assurance
+from shaffof.oidc.texts import TEXTS
 from shaffof.web.deps import SESSION_COOKIE, set_session_cookie
 from shaffof.web.ui.browser import (
     PRE_SESSION_COOKIE,
     PageRoute,
     ensure_pre_session,
     form_of,
+    form_token,
     platform_of,
     redirect,
     set_pre_session_cookie,
@@ -138,15 +142,32 @@ def mark_read(notification_id: int, request: Request) -> Response:
     return redirect("/inbox")
 
 
-@router.get("/account", response_class=HTMLResponse)
-def account(request: Request) -> HTMLResponse:
-    """Account security: where the account is signed in (browsers and API tokens), each can be ended."""
+def account_page(request: Request, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    """The one account-security page: where the account is signed in (each can be ended), this browser's
+    sign-in level, the second factor (authenticator by QR code, recovery codes, security keys) and the log of
+    security events ("new sign-in from …"). The identity provider's forms post to /oauth/security/… and
+    answer with this page (``extra``: a new enrolment, codes shown once, a notice or an error)."""
     actor = signed_in(request)
     platform = platform_of(request)
     secret = request.cookies.get(SESSION_COOKIE)
     with platform.db.reading() as session:
         sign_ins = sessions.active_sign_ins(session, actor, identity.token_hash(secret) if secret else None)
-    return render(request, "portal/account.html", {"sign_ins": sign_ins})
+    enrolment = extra.get("enrolment")
+    context = {
+        "sign_ins": sign_ins,
+        "t": TEXTS[choose_language(request, None)],
+        "form_csrf": form_token(request),
+        "level": platform.oidc.credential_level(secret).value,
+        "events": platform.oidc.security_events(actor),
+        "qr": segno.make(enrolment.otpauth_uri, error="m").svg_data_uri(scale=6) if enrolment else None,
+        **extra,
+    }
+    return render(request, "portal/account.html", context, status_code=status_code)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request) -> HTMLResponse:
+    return account_page(request)
 
 
 @router.post("/account/sign-ins/{token_id}/end")
