@@ -29,6 +29,7 @@ from shaffof.privacy.models import AccessRecord
 from tests.factories import APPEAL_FORM, PASSWORD, PDF, World, token
 from tests.integration import registry_data
 from tests.integration.portal.pages import sign_in
+from tests.integration.test_oidc import hidden
 from tests.integration.test_personal_data import request_body
 
 # Routes that return no person's data, or only the caller's own, or only what the caller sent.
@@ -278,12 +279,6 @@ def _reassign(scene: Scene) -> tuple[int, str]:
     return response.status_code, scene.alice
 
 
-def _field(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, f"no field {name!r}"
-    return found.group(1).replace("&amp;", "&")
-
-
 def _oidc_token(scene: Scene) -> tuple[int, str]:
     """An agency's client gets alice's claims: she signs in and consents, the client redeems the code."""
     redirect_uri = "https://portal.toshhok.example/callback"
@@ -315,7 +310,7 @@ def _oidc_token(scene: Scene) -> tuple[int, str]:
         }
     )
     page = browser.get(f"/oauth/authorize?{query}")
-    fields = {name: _field(page.text, name) for name in ("csrf", "step", "next", "level", "since", "lang")}
+    fields = {name: hidden(page.text, name) for name in ("csrf", "step", "next", "level", "since", "lang")}
     page = browser.post("/oauth/sign-in", data={**fields, "login": "alice", "password": PASSWORD})
     consent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
     consent = {k: v.replace("&amp;", "&") for k, v in consent.items()} | {"decision": "allow"}

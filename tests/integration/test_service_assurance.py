@@ -8,8 +8,6 @@ sessions end after the idle timeout. Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +25,7 @@ from shaffof.web.app import create_app
 from shaffof.web.deps import SESSION_COOKIE
 from tests.factories import APPEAL_FORM, PASSWORD, World
 from tests.integration.portal.pages import csrf, sign_in
+from tests.integration.test_oidc import hidden
 from tests.integration.test_pki_cloud import Clock
 
 SUBSTANTIAL = "appeal-to-hokimiyat"  # service.yaml: assurance_level: substantial
@@ -146,7 +145,7 @@ def test_portal_sign_in_continues_to_the_second_factor_and_replaces_the_session(
 
     step = client.get(signed.headers["location"])
     assert 'name="step" value="second_factor"' in step.text
-    fields = {name: _hidden(step.text, name) for name in ("csrf", "step", "next", "level", "since", "lang")}
+    fields = {name: hidden(step.text, name) for name in ("csrf", "step", "next", "level", "since", "lang")}
     done = client.post("/oauth/sign-in", data={**fields, "code": totp.at(clock.now)}, follow_redirects=True)
     assert done.status_code == 200 and done.url.path == "/cases"
     apply = client.get(f"/services/{SUBSTANTIAL}/apply", follow_redirects=False)
@@ -167,9 +166,3 @@ def test_portal_sessions_end_after_the_idle_timeout(app_client: tuple[TestClient
     clock.step(31 * 60)
     gone = client.get("/account", follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
-
-
-def _hidden(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, name
-    return html.unescape(found.group(1))
