@@ -86,7 +86,7 @@ def test_a_person_adds_a_security_key_and_signs_in_with_it(
 
         # Sign out (our confirmation form), then in again: the key answers the second-factor step.
         page.goto(f"{base}/oauth/end-session")
-        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("main").get_by_role("button", name="Sign out").click()
         sign_in(page, base, "/account", level="substantial")
         assert page.get_by_label("Authenticator code or recovery code").is_visible()
         page.get_by_role("button", name="Use a security key").click()
