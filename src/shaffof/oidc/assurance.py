@@ -32,10 +32,14 @@ def ensure_level(needed: Assurance, current: Assurance, service_code: str) -> No
         if needed is Assurance.substantial
         else "confirm a second factor and sign the sign-in challenge with your signing certificate"
     )
+    over_api = (
+        "; over the API, sign in again with the second factor's code ('second_factor')"
+        if needed is Assurance.substantial
+        else "; the signature step is taken in the browser"
+    )
     raise AssuranceTooLow(
         f"The service {service_code!r} needs the sign-in level {needed.value!r}; this sign-in is at "
-        f"{current.value!r}. Step up: {how} ({STEP_UP_PATH}?level={needed.value}), or, over the API, sign in "
-        "again with the second factor's code.",
+        f"{current.value!r}. Step up: {how} ({STEP_UP_PATH}?level={needed.value}){over_api}.",
         required_acr=needed.value,
         current_acr=current.value,
         service=service_code,

@@ -537,6 +537,10 @@ class Oidc:
         with self.db.uow() as uow:
             return signin.issue_recovery_codes(uow, actor.account_id, self.clock())
 
+    def has_second_factor(self, actor: Actor) -> bool:
+        with self.db.reading() as session:
+            return signin.has_second_factor(session, actor.account_id)
+
     def security_events(self, actor: Actor, limit: int = 50) -> list[SecurityEvent]:
         with self.db.uow() as uow:
             found = signin.events(uow, actor.account_id, limit)

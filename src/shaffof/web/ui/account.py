@@ -158,6 +158,7 @@ def account_page(request: Request, *, status_code: int = 200, **extra: Any) -> H
         "t": TEXTS[choose_language(request, None)],
         "form_csrf": form_token(request),
         "level": platform.oidc.credential_level(secret).value,
+        "has_factor": platform.oidc.has_second_factor(actor),
         "events": platform.oidc.security_events(actor),
         "qr": segno.make(enrolment.otpauth_uri, error="m").svg_data_uri(scale=6) if enrolment else None,
         **extra,
