@@ -163,6 +163,8 @@ def test_portal_sessions_end_after_the_idle_timeout(app_client: tuple[TestClient
     assert client.get("/account", follow_redirects=False).status_code == 200  # used: the idle clock restarts
     clock.step(29 * 60)
     assert client.get("/account", follow_redirects=False).status_code == 200
+    assert client.get("/api/v1/auth/me").status_code == 200  # the API's cookie sessions: the same session
     clock.step(31 * 60)
     gone = client.get("/account", follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
+    assert client.get("/api/v1/auth/me").status_code == 401

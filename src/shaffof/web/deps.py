@@ -73,8 +73,7 @@ def optional_actor(request: Request, platform: PlatformDep) -> Actor | None:
     session_secret = request.cookies.get(SESSION_COOKIE)
     if not session_secret:
         return None
-    with platform.db.reading() as session:
-        actor = identity.authenticate(session, session_secret, TokenKind.session)
+    actor = platform.oidc.page_actor(session_secret)  # browser sessions: the idle timeout too (docs/oidc.md)
     if actor is None:
         return None
     if request.method not in SAFE_METHODS:
