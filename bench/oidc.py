@@ -11,7 +11,10 @@ rounds; per-request medians of the rounds):
                   token row, the ES256 ID token signed through the key store
   token (client)  POST /oauth/token, client_credentials
   api call        GET /api/v1/agency/services with a client-credentials token (scope check, rate limit)
-  userinfo        GET /oauth/userinfo
+  userinfo        GET /oauth/userinfo (scope profile): the claims, the person's data-tracker access record and
+                  its ledger leaf, one commit
+  userinfo (sub)  the same with scope openid only: no personal claim, so no access record — the release's cost
+                  is the difference of the two rows
   sign primitive  one ECDSA P-256 signature (pyca/cryptography) — against ``id-token sign``, keys.sign_jwt alone
 
     .venv/bin/python bench/oidc.py [--rounds R] [--requests N]
@@ -116,13 +119,13 @@ def setup(directory: Path) -> tuple[TestClient, dict[str, str], dict[str, str]]:
     return client, web, system
 
 
-def authorize_url(client_id: str) -> tuple[str, str]:
+def authorize_url(client_id: str, scope: str = "openid profile") -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     query = {
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": REDIRECT,
-        "scope": "openid profile",
+        "scope": scope,
         "state": secrets.token_urlsafe(8),
         "nonce": secrets.token_urlsafe(12),
         "code_challenge": create_s256_code_challenge(verifier),
@@ -179,6 +182,19 @@ def main() -> None:
             assert response.status_code == 200, response.text
             user_tokens.append(response.json()["access_token"])
 
+        url, verifier = authorize_url(web["client_id"], scope="openid")
+        answer = client.get(url, follow_redirects=False)
+        bare = client.post(
+            "/oauth/token",
+            auth=(web["client_id"], web["client_secret"]),
+            data={
+                "grant_type": "authorization_code",
+                "code": parse_qs(urlsplit(answer.headers["location"]).query)["code"][0],
+                "redirect_uri": REDIRECT,
+                "code_verifier": verifier,
+            },
+        ).json()["access_token"]
+
         private = ec.generate_private_key(ec.SECP256R1())
         platform.oidc.jwks()  # publishes the first signing key
         with platform.db.uow() as uow:
@@ -201,6 +217,9 @@ def main() -> None:
             ),
             "api call (client token)": lambda: client.get("/api/v1/agency/services", headers=api_headers),
             "userinfo": lambda: client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {user_tokens[-1]}"}),
+            "userinfo (sub only, no record)": lambda: client.get(
+                "/oauth/userinfo", headers={"Authorization": f"Bearer {bare}"}
+            ),
             "sign primitive (ECDSA P-256)": lambda: private.sign(b"x" * 300, ec.ECDSA(hashes.SHA256())),
             "id-token sign (key store)": id_token_sign,
         }

@@ -82,6 +82,9 @@ def settings(tmp_path: Path) -> Settings:
         argon2_memory_kib=8 * 1024,
         max_document_bytes=64 * 1024,
         services_dir=SERVICES,
+        # Other areas' tests sign in with a password only; tests/integration/test_service_assurance.py turns
+        # the services' assurance levels on (the default outside tests).
+        enforce_service_assurance=False,
     )
 
 

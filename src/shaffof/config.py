@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     oidc_id_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
     oidc_idle_timeout_seconds: int = Field(default=1800, ge=60)
     login_max_failures_per_address: int = Field(default=20, ge=1)
+    # A service's assurance_level (service.yaml) is required of the applicant's sign-in (portal and API).
+    enforce_service_assurance: bool = True
     # Upstream identity provider (the national one in production): sign-in there, matched here by PINFL.
     upstream_oidc_issuer: str | None = Field(default=None, description="its discovery is ISSUER/.well-known/…")
     upstream_oidc_client_id: str | None = None

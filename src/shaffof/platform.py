@@ -114,6 +114,7 @@ class Platform:
             secret_key=settings.secret_key,
             max_failures_per_address=settings.login_max_failures_per_address,
             upstream=upstream,
+            enforce_service_assurance=settings.enforce_service_assurance,
         )
 
     def issue_decisions(self, limit: int = 50) -> int:

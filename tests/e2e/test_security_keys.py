@@ -70,13 +70,13 @@ def test_a_person_adds_a_security_key_and_signs_in_with_it(
             },
         )
         # Password, then the authenticator app (enrolled on the security page), then a security key.
-        sign_in(page, base, "/oauth/security")
+        sign_in(page, base, "/account")
         page.get_by_role("button", name="Connect an app").click()
         secret = re.search(r"[A-Z2-7]{16,}", page.locator("code").first.inner_text()).group(0)
         page.get_by_label("Authenticator code or recovery code").fill(pyotp.TOTP(secret).at(clock.now))
         page.get_by_role("button", name="Continue").click()
         clock.step()
-        page.goto(f"{base}/oauth/sign-in?next=/oauth/security&level=substantial&lang=en")
+        page.goto(f"{base}/oauth/sign-in?next=/account&level=substantial&lang=en")
         page.get_by_label("Authenticator code or recovery code").fill(pyotp.TOTP(secret).at(clock.now))
         page.get_by_role("button", name="Continue").click()
         page.get_by_label("Name of the key").fill("Virtual key")
@@ -86,10 +86,10 @@ def test_a_person_adds_a_security_key_and_signs_in_with_it(
 
         # Sign out (our confirmation form), then in again: the key answers the second-factor step.
         page.goto(f"{base}/oauth/end-session")
-        page.get_by_role("button", name="Sign out").click()
-        sign_in(page, base, "/oauth/security", level="substantial")
+        page.get_by_role("main").get_by_role("button", name="Sign out").click()
+        sign_in(page, base, "/account", level="substantial")
         assert page.get_by_label("Authenticator code or recovery code").is_visible()
         page.get_by_role("button", name="Use a security key").click()
-        page.wait_for_url(f"{base}/oauth/security", timeout=15_000)
+        page.wait_for_url(f"{base}/account", timeout=15_000)
         assert page.get_by_role("cell", name=re.compile("security key Virtual key")).count() == 1
         context.close()

@@ -8,12 +8,16 @@ the person cannot see.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -22,9 +26,10 @@ from fastapi.testclient import TestClient
 
 from shaffof.mediator import signing
 from shaffof.privacy.models import AccessRecord
-from tests.factories import APPEAL_FORM, PDF, World, token
+from tests.factories import APPEAL_FORM, PASSWORD, PDF, World, token
 from tests.integration import registry_data
 from tests.integration.portal.pages import sign_in
+from tests.integration.test_oidc import hidden
 from tests.integration.test_personal_data import request_body
 
 # Routes that return no person's data, or only the caller's own, or only what the caller sent.
@@ -205,12 +210,6 @@ NOT_OTHERS: dict[tuple[str, str], str] = {
     ("GET", "/open311/v2/requests/{number}.{fmt}"): "none: status and place, never the applicant's text",
     ("GET", "/open311/v2/tokens/{token}.{fmt}"): "none: the request id for the caller's token",
     ("POST", "/open311/v2/requests.{fmt}"): "own submission",
-    # Claims released to an agency's client (ID token, userinfo) go only where the person consented on the
-    # consent screen (ZRU-547 Art. 18); the consent is stored by oidc/, but these releases are not yet
-    # access records in the data tracker — a known gap (closing note of this session).
-    ("POST", "/oauth/token"): "consented release to the client the person chose (not yet an access record)",
-    ("GET", "/oauth/userinfo"): "consented release to the client the person chose (not yet an access record)",
-    ("POST", "/oauth/userinfo"): "consented release to the client the person chose (not yet an access record)",
 }
 
 
@@ -225,6 +224,7 @@ class Scene:
     certificate_serial: str
     message_key: Any
     message_key_id: str
+    access_token: str = field(default="")
 
 
 Exercise = Callable[[Scene], tuple[int, str]]  # → (HTTP status, whose data it returned)
@@ -315,6 +315,66 @@ def _reassign(scene: Scene) -> tuple[int, str]:
     return response.status_code, scene.alice
 
 
+def _oidc_token(scene: Scene) -> tuple[int, str]:
+    """An agency's client gets alice's claims: she signs in and consents, the client redeems the code."""
+    redirect_uri = "https://portal.toshhok.example/callback"
+    client = scene.client.post(
+        "/api/v1/admin/oidc/clients",
+        json={
+            "name": "Hokimlik portali",
+            "kind": "web",
+            "agency": "TOSHHOK",
+            "redirect_uris": [redirect_uri],
+            "scopes": ["openid", "profile", "pinfl"],
+        },
+        headers=token(scene.client, "admin"),
+    )
+    assert client.status_code == 201, client.text
+    client = client.json()
+    browser = TestClient(scene.client.app, base_url="https://testserver")
+    verifier = secrets.token_urlsafe(48)
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client["client_id"],
+            "redirect_uri": redirect_uri,
+            "scope": "openid profile pinfl",
+            "state": "s",
+            "nonce": secrets.token_urlsafe(8),
+            "code_challenge": create_s256_code_challenge(verifier),
+            "code_challenge_method": "S256",
+        }
+    )
+    page = browser.get(f"/oauth/authorize?{query}")
+    fields = {name: hidden(page.text, name) for name in ("csrf", "step", "next", "level", "since", "lang")}
+    page = browser.post("/oauth/sign-in", data={**fields, "login": "alice", "password": PASSWORD})
+    consent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    consent = {k: v.replace("&amp;", "&") for k, v in consent.items()} | {"decision": "allow"}
+    answer = browser.post("/oauth/authorize", data=consent, follow_redirects=False)
+    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+    tokens = scene.client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+        },
+    )
+    scene.access_token = tokens.json().get("access_token", "")
+    return tokens.status_code, scene.alice
+
+
+def _userinfo(method: str) -> Exercise:
+    def run(scene: Scene) -> tuple[int, str]:
+        headers = {"Authorization": f"Bearer {scene.access_token}"}
+        return scene.client.request(method, "/oauth/userinfo", headers=headers).status_code, scene.alice
+
+    return run
+
+
 # Routes that return a person's data to someone else: each must leave an access record for that person.
 OTHERS: dict[tuple[str, str], Exercise] = {
     ("GET", "/officer/cases/{number}"): _page("/officer/cases/{n}"),
@@ -349,6 +409,10 @@ OTHERS: dict[tuple[str, str], Exercise] = {
     ("GET", "/api/v1/pki/certificates"): _get("/api/v1/pki/certificates", "admin"),
     ("GET", "/api/v1/pki/certificates/{serial}"): _get("/api/v1/pki/certificates/{serial}", "auditor"),
     ("POST", "/api/v1/integrity/cases/{registration_number}/reassign"): _reassign,
+    # Claims released to an agency's client after the person's consent (ZRU-547 Art. 18): oidc/releases.py.
+    ("POST", "/oauth/token"): _oidc_token,
+    ("GET", "/oauth/userinfo"): _userinfo("GET"),
+    ("POST", "/oauth/userinfo"): _userinfo("POST"),
 }
 
 

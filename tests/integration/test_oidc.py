@@ -39,6 +39,7 @@ from shaffof.db.engine import Database
 from shaffof.oidc.models import AccessToken, AuthorizationCode
 from shaffof.pki.signing.jws import sign_submission
 from shaffof.platform import Platform
+from shaffof.privacy.models import AccessRecord
 from shaffof.web.app import create_app
 from tests.conftest import SERVICES
 from tests.factories import PASSWORD, World
@@ -230,6 +231,16 @@ def test_an_agency_app_with_only_the_discovery_url_signs_a_citizen_in_with_totp(
     info = rp.get(metadata["userinfo_endpoint"])
     assert info.status_code == 200 and info.json()["sub"] == claims["sub"]
     assert info.json()["pinfl"] == claims["pinfl"]
+    # Each release is in alice's data tracker: which agency got which claims, on her consent.
+    with provider.platform.db.reading() as session:
+        released = session.scalars(
+            sa.select(AccessRecord).where(AccessRecord.subject_pinfl == claims["pinfl"]).order_by(AccessRecord.at)
+        ).all()
+    assert [r.purpose for r in released] == [
+        "sign-in to Toshkent hokimligi portali (ID token)",
+        "sign-in to Toshkent hokimligi portali (userinfo)",
+    ]
+    assert all(r.legal_ground.value == "consent" and "pinfl" in r.categories for r in released)
 
     # A second agency sees another subject for the same person (pairwise), and no PINFL it did not ask for.
     other = provider.register(name="Adliya", agency="ADLIYA", scopes=["openid"])
@@ -729,7 +740,7 @@ def test_sign_in_through_an_upstream_shaffof_matches_the_person_by_pinfl(
 
 def test_the_security_page_enrols_an_authenticator_by_qr_code_and_shows_recovery_codes_once(provider: Provider) -> None:
     browser = Browser(provider.base)
-    page = browser.sign_in(browser.get("/oauth/sign-in?next=/oauth/security"), "bob", None, provider.clock)
+    page = browser.sign_in(browser.get("/oauth/sign-in?next=/account"), "bob", None, provider.clock)
     assert page.status_code == 200 and "Xavfsizlik hodisalari" in page.text and "127.0.0.1" in page.text
     enrol = browser.http.post("/oauth/security/totp", data={"csrf": hidden(page.text, "csrf")})
     assert enrol.status_code == 200 and 'src="data:image/svg+xml' in enrol.text
@@ -747,7 +758,7 @@ def test_the_security_page_enrols_an_authenticator_by_qr_code_and_shows_recovery
     # Recovery codes need a session that proved the second factor, not the password alone.
     too_low = browser.http.post("/oauth/security/recovery-codes", data={"csrf": hidden(confirmed.text, "csrf")})
     assert too_low.status_code == 403
-    step_up = browser.follow(browser.get("/oauth/sign-in?level=substantial&next=/oauth/security"))
+    step_up = browser.follow(browser.get("/oauth/sign-in?level=substantial&next=/account"))
     page = browser.submit(step_up, {"code": totp.at(provider.clock.now)})
     codes = browser.http.post("/oauth/security/recovery-codes", data={"csrf": hidden(page.text, "csrf")})
     assert codes.status_code == 200
@@ -781,7 +792,7 @@ def test_prompt_login_and_max_age_make_a_signed_in_person_sign_in_again(provider
         # The new sign-in replaced the session: the old cookie no longer signs anyone in.
         stale = Browser(provider.base)
         stale.http.cookies.set("shaffof_session", before or "")
-        assert stale.get("/oauth/security").status_code == 303
+        assert stale.get("/account").status_code == 303
 
 
 class SoftwareAuthenticator:
@@ -900,7 +911,7 @@ def test_sign_in_never_redirects_off_site_and_only_our_form_signs_out(provider: 
     # Another site's form cannot sign the person out: without an id_token_hint our CSRF token is required.
     forged = browser.http.post("/oauth/end-session", data={})
     assert forged.status_code == 403
-    assert browser.get("/oauth/security").status_code == 200  # still signed in
+    assert browser.get("/account").status_code == 200  # still signed in
     page = browser.get("/oauth/end-session")
     out = browser.http.post("/oauth/end-session", data={"csrf": hidden(page.text, "csrf")})
-    assert out.status_code == 200 and browser.get("/oauth/security").status_code == 303
+    assert out.status_code == 200 and browser.get("/account").status_code == 303

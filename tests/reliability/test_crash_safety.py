@@ -139,6 +139,7 @@ def test_acknowledged_submissions_survive_sigkill_of_server_and_worker(
         **os.environ,
         "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
         "SHAFFOF_DATA_DIR": str(tmp_path / "var"),
+        "SHAFFOF_ENFORCE_SERVICE_ASSURANCE": "false",  # the burst signs in with a password (as tests/conftest.py)
         "SHAFFOF_SMTP_HOST": "127.0.0.1",
         "SHAFFOF_SMTP_PORT": str(smtp_port),
         "SHAFFOF_SMTP_STARTTLS": "false",

@@ -135,6 +135,7 @@ def demo(
         f"Sign in as 'admin', 'auditor', '<agency>.officer1' (e.g. 'toshhok.officer1'), '<agency>.head' or a "
         f"citizen's PINFL, password [bold]{DEMO_PASSWORD}[/bold] (demo only)."
     )
+    console.print("Most services need the sign-in level 'substantial': connect an authenticator app on /account first.")
 
 
 @app.command()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from shaffof.db.uow import UnitOfWork
 from shaffof.identity import service as identity
-from shaffof.oidc import clients, keys
+from shaffof.oidc import clients, keys, releases
 from shaffof.oidc.models import (
     AccessToken,
     Assurance,
@@ -226,6 +226,7 @@ class ProviderContext:
     def id_token(self, token: dict[str, Any], client: OidcClient, code: AuthorizationCode) -> str:
         now = int(self.now.timestamp())
         claims = self.claims(client.client_id, code.account_id, code.scope)
+        releases.record_release(self.session, client, code.account_id, claims, "ID token", self.now)
         claims.update(
             iss=self.config.issuer,
             aud=client.client_id,

@@ -19,19 +19,28 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oidc.core.errors import LoginRequiredError
 from starlette.responses import Response
 
+from shaffof.catalog import service as catalog
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
 from shaffof.db.uow import UnitOfWork
-from shaffof.errors import Forbidden, NotFound, Unauthenticated
+from shaffof.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
+from shaffof.identity.models import AuthToken
 from shaffof.identity.passwords import Passwords
 from shaffof.identity.policy import ensure_admin
 from shaffof.identity.service import LoginPolicy
-from shaffof.oidc import clients, keys, security_keys, signin
+from shaffof.oidc import assurance, clients, keys, releases, security_keys, signin
 from shaffof.oidc._internal.server import Server, StarletteOAuth2Request
 from shaffof.oidc.errors import RateLimited
-from shaffof.oidc.models import Assurance, ClientKind, OidcClient, SecurityEvent, SecurityEventKind
+from shaffof.oidc.models import (
+    Assurance,
+    ClientKind,
+    OidcClient,
+    SecurityEvent,
+    SecurityEventKind,
+    SessionAssurance,
+)
 from shaffof.oidc.provider import OidcConfig, ProviderContext, SignedInUser, record_event, signed_in_user
 from shaffof.oidc.scopes import ALL_SCOPES, PERSON_SCOPES, claims_for
 from shaffof.oidc.upstream import Started, Upstream
@@ -151,6 +160,7 @@ class Oidc:
         max_failures_per_address: int,
         upstream: Upstream | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        enforce_service_assurance: bool = True,
     ) -> None:
         self.db = db
         self.pki = pki
@@ -162,6 +172,7 @@ class Oidc:
         self.clock = clock
         self.rate_limiter = RateLimiter()
         self.upstream = upstream
+        self.enforce_service_assurance = enforce_service_assurance
 
     # ---------------------------------------------------------------- discovery and keys
     def discovery(self) -> dict[str, Any]:
@@ -290,7 +301,13 @@ class Oidc:
             row = context.bearer(access_token)
             if row is None or row.account_id is None or "openid" not in row.scope.split():
                 raise InvalidToken("The access token is unknown, expired, revoked or not for a person.")
-            return context.claims(row.client_id, row.account_id, row.scope)
+            claims = context.claims(row.client_id, row.account_id, row.scope)
+            client = context.active_client(row.client_id)
+            if client is None:
+                raise InvalidToken("The client this token was issued to is no longer registered.")
+            releases.record_release(uow.session, client, row.account_id, claims, "userinfo", context.now)
+            uow.commit()  # the access record exists before the claims leave
+            return claims
 
     def end_session(self, request: StarletteOAuth2Request, session_secret: str | None) -> Response | None:
         """RP-initiated logout: ends the browser session; redirects only to a registered post-logout URI."""
@@ -345,6 +362,28 @@ class Oidc:
             if previous_session:
                 identity.logout(uow, previous_session)
             return new
+
+    def raise_token_level(self, token_secret: str, code: str, client: signin.Client) -> Assurance:
+        """A second factor given with an API login: the new token carries ``substantial``. A wrong code
+        revokes the token before anyone has seen it (nothing usable is issued)."""
+        with self.db.uow() as uow:
+            token = uow.session.scalar(
+                sa.select(AuthToken).where(AuthToken.token_hash == identity.token_hash(token_secret))
+            )
+            assert token is not None
+            try:
+                return signin.token_second_factor(
+                    uow,
+                    self.pki.sealer(),
+                    token_id=token.id,
+                    account_id=token.account_id,
+                    code=code,
+                    client=client,
+                    now=self.clock(),
+                )
+            except DomainError:
+                identity.logout(uow, token_secret)
+                raise
 
     def step_up(self, session_secret: str, code: str, client: signin.Client) -> signin.NewSession:
         with self.db.uow() as uow:
@@ -442,6 +481,48 @@ class Oidc:
             active = identity.active_session(session, session_secret)
         return active.actor if active else None
 
+    def page_actor(self, session_secret: str | None) -> Actor | None:
+        """The account behind a portal page's session, or None when it has ended, expired (absolute limit) or
+        lain idle past ``idle_timeout``. The last use is written at most once a minute (pages are many)."""
+        if not session_secret:
+            return None
+        now = self.clock()
+        with self.db.uow() as uow:
+            active = identity.active_session(uow.session, session_secret)
+            if active is None:
+                return None
+            assurance = uow.session.get(SessionAssurance, active.token_id)
+            if assurance is not None:
+                if assurance.last_seen_at + self.config.idle_timeout <= now:
+                    return None
+                if now - assurance.last_seen_at >= dt.timedelta(minutes=1):
+                    assurance.last_seen_at = now
+                    uow.commit()
+            return active.actor
+
+    def credential_level(self, secret: str | None) -> Assurance:
+        """The level of a browser session or API token (``low`` when none was recorded: a password only)."""
+        if not secret:
+            return Assurance.low
+        with self.db.reading() as session:
+            token_id = session.scalar(
+                sa.select(AuthToken.id).where(
+                    AuthToken.token_hash == identity.token_hash(secret), AuthToken.revoked_at.is_(None)
+                )
+            )
+            assurance = session.get(SessionAssurance, token_id) if token_id is not None else None
+            return assurance.acr if assurance is not None else Assurance.low
+
+    def service_level(self, service_code: str) -> Assurance:
+        """The level the service's package declares for applications (``assurance_level``)."""
+        with self.db.reading() as session:
+            return Assurance(catalog.get_service(session, service_code).assurance_level.value)
+
+    def ensure_service_level(self, secret: str | None, service_code: str) -> None:
+        """Refuse an application made with a credential below the service's level (AssuranceTooLow)."""
+        if self.enforce_service_assurance:
+            assurance.ensure_level(self.service_level(service_code), self.credential_level(secret), service_code)
+
     def session_user(self, session_secret: str | None) -> SignedInUser | None:
         with self.db.uow() as uow:
             user = signed_in_user(uow.session, session_secret, self.clock(), self.config)
@@ -455,6 +536,10 @@ class Oidc:
             raise Forbidden("Confirm your second factor in this browser session first (sign-in at 'substantial').")
         with self.db.uow() as uow:
             return signin.issue_recovery_codes(uow, actor.account_id, self.clock())
+
+    def has_second_factor(self, actor: Actor) -> bool:
+        with self.db.reading() as session:
+            return signin.has_second_factor(session, actor.account_id)
 
     def security_events(self, actor: Actor, limit: int = 50) -> list[SecurityEvent]:
         with self.db.uow() as uow:

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from shaffof.canonical_json import canonicalize
 from shaffof.db.uow import UnitOfWork
@@ -25,11 +26,19 @@ from shaffof.identity.passwords import Passwords
 from shaffof.identity.service import LoginPolicy
 from shaffof.oidc import security_keys
 from shaffof.oidc.errors import SecondFactorRejected, SignatureProofRejected
-from shaffof.oidc.models import Assurance, RecoveryCode, SecurityEvent, SecurityEventKind, SessionAssurance
+from shaffof.oidc.models import (
+    Assurance,
+    RecoveryCode,
+    SecurityEvent,
+    SecurityEventKind,
+    SecurityKey,
+    SessionAssurance,
+)
 from shaffof.oidc.provider import digest, record_event
 from shaffof.pki import stepup
 from shaffof.pki._internal.sealing import Sealer
 from shaffof.pki.errors import StepUpRequired
+from shaffof.pki.models import TotpFactor
 from shaffof.pki.service import Pki, verify_submission_jws
 
 RECOVERY_CODES = 10
@@ -64,6 +73,15 @@ class NewSession:
     secret: str
     token_id: int
     acr: Assurance
+    has_second_factor: bool = False  # the next step towards ``substantial`` is available to this person
+
+
+def has_second_factor(session: Session, account_id: int) -> bool:
+    """A confirmed authenticator (TOTP) or a registered security key: the person can reach ``substantial``."""
+    totp = session.get(TotpFactor, account_id)
+    if totp is not None and totp.confirmed_at is not None:
+        return True
+    return session.scalar(sa.select(SecurityKey.id).where(SecurityKey.account_id == account_id).limit(1)) is not None
 
 
 def password(
@@ -112,8 +130,9 @@ def password(
             auth_token_id=active.token_id, acr=Assurance.low, amr=["pwd"], authenticated_at=now, last_seen_at=now
         )
     )
+    second = has_second_factor(uow.session, active.actor.account_id)
     _log(uow, active.actor.account_id, SecurityEventKind.login, now, client, commit=True)
-    return NewSession(issued.secret, active.token_id, Assurance.low)
+    return NewSession(issued.secret, active.token_id, Assurance.low, second)
 
 
 def _raise_level(
@@ -146,6 +165,34 @@ def second_factor(
     or, failing an authenticator, with one of the person's recovery codes."""
     active, assurance = _current(uow, secret)
     account_id = active.actor.account_id
+    method, kind = _prove_second_factor(uow, sealer, account_id, code, client, now)
+    amr = sorted({*assurance.amr, method, "mfa"})
+    level = max(assurance.acr, Assurance.substantial, key=lambda a: a.rank)
+    new = _raise_level(uow, secret, level, amr, now, session_ttl)
+    _log(uow, account_id, kind, now, client, commit=True)
+    return new
+
+
+def token_second_factor(
+    uow: UnitOfWork, sealer: Sealer, *, token_id: int, account_id: int, code: str, client: Client, now: dt.datetime
+) -> Assurance:
+    """An API token just issued by a password login reaches ``substantial`` with a second factor (the token
+    is new, so there is no earlier id to rotate away); a wrong code raises and the caller revokes the token."""
+    method, kind = _prove_second_factor(uow, sealer, account_id, code, client, now)
+    amr = sorted({"pwd", method, "mfa"})
+    uow.session.add(
+        SessionAssurance(
+            auth_token_id=token_id, acr=Assurance.substantial, amr=amr, authenticated_at=now, last_seen_at=now
+        )
+    )
+    _log(uow, account_id, kind, now, client, "API token", commit=True)
+    return Assurance.substantial
+
+
+def _prove_second_factor(
+    uow: UnitOfWork, sealer: Sealer, account_id: int, code: str, client: Client, now: dt.datetime
+) -> tuple[str, SecurityEventKind]:
+    """A TOTP code (single use, lockout) or an unused recovery code; the RFC 8176 method and the log entry."""
     code = code.strip().replace(" ", "").replace("-", "")
     if code.isdigit():
         try:
@@ -165,11 +212,7 @@ def second_factor(
             raise SecondFactorRejected("This recovery code is wrong or has been used already.")
         recovery.used_at = now
         method, kind = "kba", SecurityEventKind.recovery_code_used
-    amr = sorted({*assurance.amr, method, "mfa"})
-    level = max(assurance.acr, Assurance.substantial, key=lambda a: a.rank)
-    new = _raise_level(uow, secret, level, amr, now, session_ttl)
-    _log(uow, account_id, kind, now, client, commit=True)
-    return new
+    return method, kind
 
 
 def security_key(

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import segno
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -50,19 +49,20 @@ from shaffof.oidc.service import (
 )
 from shaffof.oidc.texts import TEXTS
 from shaffof.web.deps import CSRF_HEADER, SESSION_COOKIE, CsrfRejected, CurrentActor, PlatformDep, csrf_token
+from shaffof.web.ui import i18n
+from shaffof.web.ui.account import account_page
 from shaffof.web.ui.views import LANGUAGES, choose_language
-from shaffof.web.ui.views import templates as portal_templates
+from shaffof.web.ui.views import templates as ui_templates
 
 FORM_COOKIE = "shaffof_form"  # double-submit CSRF token of the sign-in form (no session exists yet)
 _UI_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "ui" / "templates"
-# The portal's environment (gettext, navigation, CSRF for base.html) with this domain's templates in front.
-templates = Jinja2Templates(
-    env=portal_templates.env.overlay(
-        loader=ChoiceLoader(
-            [FileSystemLoader(str(Path(__file__).parent / "templates")), FileSystemLoader(str(_UI_TEMPLATES))]
-        )
-    )
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.loader = ChoiceLoader(
+    [FileSystemLoader(str(Path(__file__).parent / "templates")), FileSystemLoader(str(_UI_TEMPLATES))]
 )
+# The pages extend the portal's base.html: its gettext, locale filters, navigation and account box.
+i18n.install(templates.env)
+templates.env.globals.update({k: v for k, v in ui_templates.env.globals.items() if k not in templates.env.globals})
 
 router = APIRouter(include_in_schema=False)  # fixed paths: /.well-known/…, /oauth/…
 api_router = APIRouter(tags=["identity"])  # under /api/v1
@@ -195,7 +195,7 @@ def _render_outcome(
         claims_by_scope={s: PERSON_SCOPES[s].claims for s in asked},
         citation=CONSENT_CITATION,
         params=params,
-        oidc_csrf=csrf_token(platform.settings.secret_key, secret or ""),
+        form_csrf=csrf_token(platform.settings.secret_key, secret or ""),
     )
 
 
@@ -259,7 +259,7 @@ async def end_session(request: Request, platform: PlatformDep) -> Response:
             heading=TEXTS[lang]["sign_out"],
             message=TEXTS[lang]["confirm_sign_out"],
             confirm_logout=True,
-            oidc_csrf=csrf_token(platform.settings.secret_key, secret or ""),
+            form_csrf=csrf_token(platform.settings.secret_key, secret or ""),
         )
     if response is None:
         response = _page(
@@ -319,7 +319,7 @@ def _sign_in_page(
         next=next_path,
         since=since,
         current=user.acr.value if user else None,
-        oidc_csrf=form_token if step == "password" else csrf_token(platform.settings.secret_key, secret or ""),
+        form_csrf=form_token if step == "password" else csrf_token(platform.settings.secret_key, secret or ""),
         error=error,
         error_field=error_field or ("login" if step == "password" else step),
         challenge=challenge,
@@ -424,28 +424,14 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
 
 
 # ------------------------------------------------------------------------------------------ the person's security page
+@router.get("/oauth/security")
+def security() -> Response:
+    """The account-security page is the portal's /account (one page for sign-ins, factors and the log)."""
+    return RedirectResponse("/account", status_code=308)
+
+
 def _security_page(request: Request, platform: PlatformDep, secret: str, **extra: Any) -> Response:
-    lang = choose_language(request, None)
-    actor = platform.oidc.session_actor(secret)
-    if actor is None:
-        return RedirectResponse(f"/oauth/sign-in?next={quote('/oauth/security', safe='')}", status_code=303)
-    enrolment = extra.get("enrolment")
-    return _page(
-        request,
-        "security.html",
-        lang,
-        int(extra.pop("status", 200)),
-        events=platform.oidc.security_events(actor),
-        oidc_csrf=csrf_token(platform.settings.secret_key, secret),
-        qr=segno.make(enrolment.otpauth_uri, error="m").svg_data_uri(scale=6) if enrolment else None,
-        **extra,
-    )
-
-
-@router.get("/oauth/security", response_class=HTMLResponse)
-def security(request: Request, platform: PlatformDep) -> Response:
-    """The person's sign-in security: authenticator (QR code), recovery codes, the log of security events."""
-    return _security_page(request, platform, request.cookies.get(SESSION_COOKIE) or "")
+    return account_page(request, status_code=int(extra.pop("status", 200)), **extra)
 
 
 @router.post("/oauth/security/{action:path}", response_class=HTMLResponse)

@@ -36,6 +36,7 @@ class AccessChannel(StrEnum):
     export = "export"  # an export of the person's data
     audit = "audit"  # an auditor reading cases or access records
     automated = "automated"  # an automated decision's rules
+    sign_in = "sign_in"  # claims released to an agency's client at sign-in (oidc: ID token, userinfo)
 
 
 class AccessOutcome(StrEnum):

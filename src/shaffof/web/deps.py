@@ -73,8 +73,7 @@ def optional_actor(request: Request, platform: PlatformDep) -> Actor | None:
     session_secret = request.cookies.get(SESSION_COOKIE)
     if not session_secret:
         return None
-    with platform.db.reading() as session:
-        actor = identity.authenticate(session, session_secret, TokenKind.session)
+    actor = platform.oidc.page_actor(session_secret)  # browser sessions: the idle timeout too (docs/oidc.md)
     if actor is None:
         return None
     if request.method not in SAFE_METHODS:
@@ -90,6 +89,14 @@ def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Ac
     if actor is None:
         raise Unauthenticated("Sign in first: POST /api/v1/auth/login.")
     return actor
+
+
+def credential_secret(request: Request) -> str | None:
+    """The bearer token or, failing one, the session cookie a request is made with."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    return request.cookies.get(SESSION_COOKIE)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -19,7 +19,7 @@ from shaffof.cases.schemas import (
     UploadPublic,
 )
 from shaffof.errors import FieldError
-from shaffof.web.deps import CasesDep, CurrentActor, PlatformDep
+from shaffof.web.deps import CasesDep, CurrentActor, PlatformDep, credential_secret
 
 router = APIRouter(tags=["cases"])
 
@@ -55,7 +55,16 @@ def upload(
     status_code=201,
     responses={200: {"description": "an idempotent retry: the first submission's result"}},
 )
-def submit(body: CaseSubmit, actor: CurrentActor, cases: CasesDep, idempotency_key: IdempotencyKey = None) -> Response:
+def submit(
+    body: CaseSubmit,
+    request: Request,
+    actor: CurrentActor,
+    cases: CasesDep,
+    platform: PlatformDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    # The service's assurance level (issue 5): a sign-in below it is refused with a problem naming the level.
+    platform.oidc.ensure_service_level(credential_secret(request), body.service)
     result = cases.submit(actor, body, idempotency_key=idempotency_key)
     headers = {"Location": f"/api/v1/cases/{result.case.registration_number}"}
     if not result.created:

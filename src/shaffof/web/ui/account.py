@@ -6,19 +6,27 @@ API's (HttpOnly, Secure, SameSite=Lax) and the browser goes where it was heading
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
+import segno
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from shaffof.errors import DomainError
 from shaffof.identity import service as identity
 from shaffof.identity import sessions
-from shaffof.identity.models import Role, TokenKind
+from shaffof.identity.models import Role
+from shaffof.oidc import signin
+from shaffof.oidc.models import Assurance
+from shaffof.oidc.texts import TEXTS
 from shaffof.web.deps import SESSION_COOKIE, set_session_cookie
 from shaffof.web.ui.browser import (
     PRE_SESSION_COOKIE,
     PageRoute,
     ensure_pre_session,
     form_of,
+    form_token,
     platform_of,
     redirect,
     set_pre_session_cookie,
@@ -29,6 +37,11 @@ from shaffof.web.ui.i18n import gettext
 from shaffof.web.ui.views import choose_language, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def step_up_url(level: Assurance, next_path: str, language: str) -> str:
+    """The identity provider's sign-in steps up to ``level``, then returns to ``next_path``."""
+    return f"/oauth/sign-in?level={level.value}&next={quote(next_path, safe='')}&lang={language}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -77,18 +90,11 @@ def login(request: Request) -> Response:
     if not password:
         errors.add("password", gettext(language, "Enter your password."))
     if not errors:
+        client = signin.Client(request.client.host if request.client else None, request.headers.get("user-agent"))
         try:
-            with platform.db.uow() as uow:
-                issued = identity.login(
-                    uow,
-                    platform.passwords,
-                    platform.login_policy,
-                    login_name=login_name,
-                    password=password,
-                    kind=TokenKind.session,
-                    client_ip=request.client.host if request.client else None,
-                    label="portal",
-                )
+            # The identity provider's sign-in: throttled per account and address, a new session id (the old
+            # one ends), the level 'low' recorded, and a line in the person's security log.
+            new = platform.oidc.sign_in(login_name, password, client, request.cookies.get(SESSION_COOKIE))
         except DomainError as error:
             status = 429 if error.status == 429 else 401
             message = (
@@ -98,8 +104,13 @@ def login(request: Request) -> Response:
             )
             errors.add("password", message)
             return _login_page(request, next_path=next_path, login=login_name, errors=errors, status_code=status)
-        response = redirect(next_path or _landing(issued.actor.role))
-        set_session_cookie(response, platform.settings, issued.secret)
+        actor = platform.oidc.session_actor(new.secret)
+        assert actor is not None
+        target = next_path or _landing(actor.role)
+        if new.has_second_factor:  # the person has one: the second step follows at once (level 'substantial')
+            target = step_up_url(Assurance.substantial, target, language)
+        response = redirect(target)
+        set_session_cookie(response, platform.settings, new.secret)
         response.delete_cookie(PRE_SESSION_COOKIE, path="/")
         return response
     return _login_page(request, next_path=next_path, login=login_name, errors=errors, status_code=422)
@@ -131,15 +142,33 @@ def mark_read(notification_id: int, request: Request) -> Response:
     return redirect("/inbox")
 
 
-@router.get("/account", response_class=HTMLResponse)
-def account(request: Request) -> HTMLResponse:
-    """Account security: where the account is signed in (browsers and API tokens), each can be ended."""
+def account_page(request: Request, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    """The one account-security page: where the account is signed in (each can be ended), this browser's
+    sign-in level, the second factor (authenticator by QR code, recovery codes, security keys) and the log of
+    security events ("new sign-in from …"). The identity provider's forms post to /oauth/security/… and
+    answer with this page (``extra``: a new enrolment, codes shown once, a notice or an error)."""
     actor = signed_in(request)
     platform = platform_of(request)
     secret = request.cookies.get(SESSION_COOKIE)
     with platform.db.reading() as session:
         sign_ins = sessions.active_sign_ins(session, actor, identity.token_hash(secret) if secret else None)
-    return render(request, "portal/account.html", {"sign_ins": sign_ins})
+    enrolment = extra.get("enrolment")
+    context = {
+        "sign_ins": sign_ins,
+        "t": TEXTS[choose_language(request, None)],
+        "form_csrf": form_token(request),
+        "level": platform.oidc.credential_level(secret).value,
+        "has_factor": platform.oidc.has_second_factor(actor),
+        "events": platform.oidc.security_events(actor),
+        "qr": segno.make(enrolment.otpauth_uri, error="m").svg_data_uri(scale=6) if enrolment else None,
+        **extra,
+    }
+    return render(request, "portal/account.html", context, status_code=status_code)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request) -> HTMLResponse:
+    return account_page(request)
 
 
 @router.post("/account/sign-ins/{token_id}/end")

@@ -20,9 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from shaffof.errors import DomainError
-from shaffof.identity import service as identity
 from shaffof.identity.actor import Actor
-from shaffof.identity.models import TokenKind
 from shaffof.platform import Platform
 from shaffof.web.deps import SAFE_METHODS, SESSION_COOKIE, csrf_token
 from shaffof.web.ui.i18n import LANGUAGES
@@ -51,12 +49,8 @@ def page_actor(request: Request) -> Actor | None:
     cached = getattr(request.state, "page_actor", _NO_ACTOR)
     if cached is not _NO_ACTOR:
         return cached  # type: ignore[return-value]
-    actor = None
-    secret = request.cookies.get(SESSION_COOKIE)
-    if secret:
-        platform = platform_of(request)
-        with platform.db.reading() as session:
-            actor = identity.authenticate(session, secret, TokenKind.session)
+    # The idle and absolute timeouts of browser sessions are the identity provider's (docs/oidc.md).
+    actor = platform_of(request).oidc.page_actor(request.cookies.get(SESSION_COOKIE))
     request.state.page_actor = actor
     return actor
 

@@ -27,8 +27,12 @@ from shaffof.catalog.schemas import ServicePublic, service_public
 from shaffof.deadlines.schemas import PolicyPublic
 from shaffof.errors import DomainError
 from shaffof.identity.actor import Actor
+from shaffof.oidc.assurance import AssuranceTooLow
+from shaffof.oidc.models import Assurance
 from shaffof.platform import Platform
+from shaffof.web.deps import SESSION_COOKIE
 from shaffof.web.ui import forms
+from shaffof.web.ui.account import step_up_url
 from shaffof.web.ui.browser import PageRoute, form_of, platform_of, redirect, signed_in
 from shaffof.web.ui.forms import FieldErrors
 from shaffof.web.ui.i18n import gettext
@@ -103,10 +107,24 @@ def _form_page(
     )
 
 
+def _below_service_level(request: Request, code: str) -> Assurance | None:
+    """The level the service needs when this browser's sign-in is below it (issue 5: asked to step up)."""
+    platform = platform_of(request)
+    secret = request.cookies.get(SESSION_COOKIE)
+    try:
+        platform.oidc.ensure_service_level(secret, code)
+    except AssuranceTooLow as refusal:
+        return Assurance(refusal.extra["required_acr"])
+    return None
+
+
 @router.get("/services/{code}/apply", response_class=HTMLResponse)
-def apply_form(code: str, request: Request) -> HTMLResponse:
+def apply_form(code: str, request: Request) -> Response:
     signed_in(request)
     service, agencies = _service(platform_of(request), code)
+    needed = _below_service_level(request, code)
+    if needed is not None:  # the person steps up first and comes back to the form
+        return redirect(step_up_url(needed, f"/services/{code}/apply", choose_language(request, None)))
     return _form_page(request, service, agencies, values={}, uploads={}, errors=FieldErrors())
 
 
@@ -152,6 +170,7 @@ def review(code: str, request: Request) -> HTMLResponse:
     """Check the answers and the documents; show them for review, or the form again with every error."""
     actor = signed_in(request)
     platform = platform_of(request)
+    platform.oidc.ensure_service_level(request.cookies.get(SESSION_COOKIE), code)
     language = choose_language(request, None)
     service, agencies = _service(platform, code)
     form = form_of(request)
@@ -240,6 +259,7 @@ def submit(code: str, request: Request) -> Response:
     """File the application; a second press of the button (same key) shows the first case, never a second."""
     actor = signed_in(request)
     platform = platform_of(request)
+    platform.oidc.ensure_service_level(request.cookies.get(SESSION_COOKIE), code)  # refused: a page naming it
     form = form_of(request)
     posted = {k: v for k, v in form.items() if isinstance(v, str)}
     answers = _payload(posted)["form"]
