@@ -7,6 +7,7 @@ officer's case page and the inbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
@@ -28,13 +29,17 @@ from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.ledger.models import LedgerEntry
 from shaffof.notify.models import Notification
+from shaffof.pki.signing.jws import sign_submission
 from shaffof.web.limits import request_ceiling
 from tests.conftest import TEST_SECRET
-from tests.factories import APPEAL_FORM, JPEG, PASSWORD, PDF, World
+from tests.factories import APPEAL_FORM, JPEG, PASSWORD, PDF, World, token
 from tests.integration.portal.pages import post_form, sign_in
 from tests.integration.test_notify import free_port
+from tests.integration.test_signed_submission import body, certify, signing_world
+from tests.integration.test_signed_submission import sign as signed_body_token
 from tests.reliability.test_crash_safety import Process, wait_ready
 
+__all__ = ["signing_world"]  # the fixture, shared with the signed-submission tests
 PROBLEM = "application/problem+json"
 MAX_DOCUMENT = 64 * 1024  # the test settings' max_document_bytes
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -162,10 +167,10 @@ def test_malformed_json_bodies_are_4xx_problems_and_store_nothing(
     live: Live, database: Database, settings: Settings
 ) -> None:
     before = stored(database, settings.data_dir)
-    for name, body, headers, status in MALFORMED_BODIES:
+    for name, content, headers, status in MALFORMED_BODIES:
         answer = httpx.post(
             f"{live.base_url}/api/v1/cases",
-            content=body,
+            content=content,
             headers={**live.auth(), "Content-Type": "application/json", **headers},
             timeout=30,
         )
@@ -282,3 +287,47 @@ def test_html_in_every_text_field_is_shown_escaped_on_the_case_pages_and_the_inb
     assert page.status_code == 200
     shows_escaped(page.text, "officer's case page")
     assert page.text.count("&lt;script&gt;") >= 4  # subject, text, file name, request, answer
+
+
+def test_a_replayed_signed_submission_is_refused_and_files_nothing(client: TestClient, signing_world: World) -> None:
+    alice = token(client, "alice")
+    key, chain = certify(client, alice)
+    signed = body(signed_body_token(key, chain, body()))
+    first = client.post("/api/v1/cases", json=signed, headers={**alice, "Idempotency-Key": "first-signed-one"})
+    assert first.status_code == 201, first.text
+    number = first.json()["registration_number"]
+    before = stored(signing_world.platform.db, signing_world.platform.settings.data_dir)
+    replayed = client.post("/api/v1/cases", json=signed, headers=alice)
+    assert replayed.status_code == 422, replayed.text
+    assert replayed.headers["content-type"] == PROBLEM
+    problem = replayed.json()
+    assert problem["errors"] == [{"path": "signature", "message": "replayed: this signature already filed a case"}]
+    assert number in problem["detail"] and problem["case"] == number
+    # The same signature under a new Idempotency-Key is the same replay.
+    again = client.post("/api/v1/cases", json=signed, headers={**alice, "Idempotency-Key": "another-key-123"})
+    assert again.status_code == 422 and again.json()["errors"][0]["path"] == "signature"
+    assert stored(signing_world.platform.db, signing_world.platform.settings.data_dir) == before
+    # A retry with the first request's Idempotency-Key still gets the first answer.
+    retried = client.post("/api/v1/cases", json=signed, headers={**alice, "Idempotency-Key": "first-signed-one"})
+    assert retried.status_code == 200 and retried.json()["registration_number"] == number
+
+
+@pytest.mark.parametrize(
+    ("skew", "says"),
+    [(dt.timedelta(minutes=10), "later than"), (dt.timedelta(hours=-25), "more than 1 day")],
+    ids=["ten minutes in the future", "a day and an hour old"],
+)
+def test_a_clock_skewed_signature_is_refused_and_files_nothing(
+    client: TestClient, signing_world: World, skew: dt.timedelta, says: str
+) -> None:
+    alice = token(client, "alice")
+    key, chain = certify(client, alice)
+    before = stored(signing_world.platform.db, signing_world.platform.settings.data_dir)
+    content = body()
+    skewed = sign_submission(content, key, chain, dt.datetime.now(dt.UTC) + skew)
+    answer = client.post("/api/v1/cases", json=body(skewed), headers=alice)
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["errors"] == [{"path": "signature", "message": "signing_time_invalid"}]
+    assert says in answer.json()["detail"]
+    assert stored(signing_world.platform.db, signing_world.platform.settings.data_dir) == before
