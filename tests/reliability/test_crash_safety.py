@@ -27,9 +27,11 @@ from shaffof.notify.models import Notification, NotificationChannel, Notificatio
 from tests.factories import APPEAL_FORM, PASSWORD, World
 from tests.integration.test_notify import free_port, reachable, smtp_server
 
-SUBMISSIONS = 40
-SERVER_KILLS = 3
-WORKER_KILLS = 3
+# `make soak` (SHAFFOF_SOAK=1) runs the heavier variant: ten times the submissions and five times the kills.
+SOAK = os.environ.get("SHAFFOF_SOAK") == "1"
+SUBMISSIONS = 400 if SOAK else 40
+SERVER_KILLS = 15 if SOAK else 3
+WORKER_KILLS = 15 if SOAK else 3
 
 
 @dataclass
@@ -168,7 +170,7 @@ def test_acknowledged_submissions_survive_sigkill_of_server_and_worker(
             target.start()
             if victim == "server":
                 wait_ready(base_url, server)
-        client.join(timeout=300)
+        client.join(timeout=3000 if SOAK else 300)
         assert not client.is_alive(), "the submissions did not finish"
         assert server.starts + worker.starts > 2, "nothing was killed: the burst ended too soon to test anything"
 

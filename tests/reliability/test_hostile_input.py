@@ -206,23 +206,32 @@ def test_uploads_that_are_not_what_they_claim_are_refused(live: Live, database: 
 
 
 def test_traversal_and_header_injection_in_a_file_name_stay_inside_and_out_of_the_headers(
-    live: Live, client: TestClient, world: World, settings: Settings
+    live: Live, client: TestClient, world: World, database: Database, settings: Settings
 ) -> None:
     outside = settings.data_dir.parent / "escaped.pdf"
     polyglot = PDF.replace(b"%%EOF", b"<html><script>alert(1)</script></html>\n%%EOF")  # a PDF that is also HTML
-    name = "../../escaped\r\nSet-Cookie: stolen=1\r\n.pdf"
+    before = stored(database, settings.data_dir)
+    # Raw CR/LF inside the part's header breaks the multipart envelope itself: refused, nothing kept.
     multipart = (
-        b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + name.encode() + b'"\r\n'
-        b"Content-Type: application/pdf\r\n\r\n" + polyglot + b"\r\n--b--\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="../../escaped\r\nSet-Cookie: stolen=1\r\n.pdf"'
+        b"\r\nContent-Type: application/pdf\r\n\r\n" + polyglot + b"\r\n--b--\r\n"
     )
-    uploaded = httpx.post(
+    broken = httpx.post(
         f"{live.base_url}/api/v1/uploads",
         content=multipart,
         headers={**live.auth(), "Content-Type": "multipart/form-data; boundary=b"},
     )
+    assert broken.status_code == 400 and broken.headers["content-type"] == PROBLEM, broken.text
+    assert stored(database, settings.data_dir) == before
+    # Traversal, and the line breaks that survive multipart encoding (U+2028, NEL), in a well-formed part.
+    name = "../../escaped\u2028Set-Cookie: stolen=1\u0085.pdf"
+    uploaded = httpx.post(
+        f"{live.base_url}/api/v1/uploads", files={"file": (name, polyglot, "application/pdf")}, headers=live.auth()
+    )
     assert uploaded.status_code == 201, uploaded.text
     kept = uploaded.json()["filename"]
-    assert "/" not in kept and "\\" not in kept and "\r" not in kept and "\n" not in kept and ".." not in kept[:3]
+    assert "/" not in kept and "\\" not in kept and ".." not in kept[:3]
+    assert not any(mark in kept for mark in ("\r", "\n", "\u2028", "\u0085"))
     assert not outside.exists() and not (settings.data_dir / "escaped.pdf").exists()
     number = world.platform.cases.submit(
         world.actors["alice"],
