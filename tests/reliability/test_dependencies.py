@@ -7,8 +7,6 @@ period refuses new work with 503 — as docs/ledger.md describes."""
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 import uuid
@@ -21,7 +19,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from shaffof.cases.models import Case, IdempotencyKey
 from shaffof.config import Settings
 from shaffof.db import migrate
 from shaffof.db.engine import Database
@@ -31,7 +28,15 @@ from tests.conftest import SERVICES, TEST_SECRET
 from tests.factories import APPEAL_FORM, PASSWORD, World
 from tests.integration.test_notify import free_port, reachable, smtp_server, submit
 from tests.postgres import ThrowawayCluster
-from tests.reliability.test_crash_safety import Process, running, wait_ready
+from tests.reliability.test_crash_safety import (
+    cases_by_key,
+    mail_env,
+    process_env,
+    running,
+    server_process,
+    wait_ready,
+    worker_process,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -99,17 +104,7 @@ def test_postgresql_restarted_mid_load_gives_503_problems_then_recovers_without_
     World.build(Platform.build(settings, database), SERVICES)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-        "SHAFFOF_DATA_DIR": str(settings.data_dir),
-        "SHAFFOF_SECRET_KEY": TEST_SECRET,
-    }
-    server = Process(
-        [sys.executable, "-m", "uvicorn", "shaffof.web.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        env, tmp_path / "server.log",
-    )  # fmt: skip
+    server = server_process(port, process_env(database, settings.data_dir), tmp_path / "server.log")
     load = Load()
     with running(server):
         wait_ready(base_url, server)
@@ -143,15 +138,7 @@ def test_postgresql_restarted_mid_load_gives_503_problems_then_recovers_without_
         assert httpx.get(f"{base_url}/readyz", timeout=5).status_code == 200
 
     # Everything acknowledged is there exactly once, under the key it was acknowledged with.
-    with database.reading() as session:
-        keyed = dict(
-            session.execute(
-                sa.select(IdempotencyKey.key, Case.registration_number).join(
-                    Case, sa.and_(Case.agency_id == IdempotencyKey.agency_id, Case.id == IdempotencyKey.case_id)
-                )
-            ).all()
-        )
-        numbers = list(session.scalars(sa.select(Case.registration_number)))
+    keyed, numbers = cases_by_key(database)
     assert {key: keyed[key] for key in load.acknowledged} == load.acknowledged
     assert len(numbers) == len(set(numbers))
     assert len(numbers) - len(load.acknowledged) <= 1  # at most the one in flight when the load stopped
@@ -163,18 +150,13 @@ def test_smtp_down_under_a_running_worker_messages_wait_and_go_out_when_it_retur
     reachable(world, "alice", "aziza@example.uz")
     numbers = [submit(world) for _ in range(3)]
     smtp_port = free_port()  # nothing listens here yet: the SMTP server is down
-    env = {
-        **os.environ,
-        "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-        "SHAFFOF_DATA_DIR": str(settings.data_dir),
-        "SHAFFOF_SECRET_KEY": TEST_SECRET,
-        "SHAFFOF_SMTP_HOST": "127.0.0.1",
-        "SHAFFOF_SMTP_PORT": str(smtp_port),
-        "SHAFFOF_SMTP_STARTTLS": "false",
-        "SHAFFOF_NOTIFY_BACKOFF_BASE_SECONDS": "1",  # retries within seconds (30 s in production)
-        "SHAFFOF_WORKER_POLL_SECONDS": "0.2",
-    }
-    worker = Process([sys.executable, "-m", "shaffof.cli.main", "worker"], env, tmp_path / "worker.log")
+    env = mail_env(
+        database,
+        settings.data_dir,
+        smtp_port,
+        notify_backoff_base_seconds="1",  # retries within seconds (30 s in production)
+    )
+    worker = worker_process(env, tmp_path / "worker.log")
 
     def emails() -> list[Notification]:
         with database.reading() as session:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import os
 import socket
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +29,12 @@ from shaffof.ledger.models import LedgerEntry
 from shaffof.notify.models import Notification
 from shaffof.pki.signing.jws import sign_submission
 from shaffof.web.limits import request_ceiling
-from tests.conftest import TEST_SECRET
 from tests.factories import APPEAL_FORM, JPEG, PASSWORD, PDF, World, token
 from tests.integration.portal.pages import post_form, sign_in
 from tests.integration.test_notify import free_port
 from tests.integration.test_signed_submission import body, certify, signing_world
 from tests.integration.test_signed_submission import sign as signed_body_token
-from tests.reliability.test_crash_safety import Process, wait_ready
+from tests.reliability.test_crash_safety import Process, process_env, server_process, wait_ready
 
 __all__ = ["signing_world"]  # the fixture, shared with the signed-submission tests
 PROBLEM = "application/problem+json"
@@ -71,18 +68,8 @@ def stored(database: Database, data_dir: Path) -> dict[str, int]:
 @pytest.fixture
 def live(world: World, settings: Settings, database: Database, tmp_path: Path) -> Iterator[Live]:
     port = free_port()
-    env = {
-        **os.environ,
-        "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-        "SHAFFOF_DATA_DIR": str(settings.data_dir),
-        "SHAFFOF_SECRET_KEY": TEST_SECRET,
-        "SHAFFOF_MAX_DOCUMENT_BYTES": str(MAX_DOCUMENT),
-    }
-    server = Process(
-        [sys.executable, "-m", "uvicorn", "shaffof.web.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        env, tmp_path / "server.log",
-    )  # fmt: skip
+    env = process_env(database, settings.data_dir, max_document_bytes=str(MAX_DOCUMENT))
+    server = server_process(port, env, tmp_path / "server.log")
     server.start()
     try:
         base_url = f"http://127.0.0.1:{port}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,10 +20,9 @@ from aiosmtpd.controller import Controller
 from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.notify.models import Notification, NotificationChannel, NotificationStatus
-from tests.conftest import TEST_SECRET
 from tests.factories import World
 from tests.integration.test_notify import Mailbox, free_port, reachable, submit
-from tests.reliability.test_crash_safety import Process
+from tests.reliability.test_crash_safety import Process, mail_env, worker_process
 
 
 class KillingMailbox(Mailbox):
@@ -48,18 +46,13 @@ def test_a_worker_killed_between_smtp_accept_and_commit_resends_under_the_same_m
     reachable(world, "alice", "aziza@example.uz")
     number = submit(world)
     smtp_port = free_port()
-    env = {
-        **os.environ,
-        "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-        "SHAFFOF_DATA_DIR": str(settings.data_dir),
-        "SHAFFOF_SECRET_KEY": TEST_SECRET,
-        "SHAFFOF_SMTP_HOST": "127.0.0.1",
-        "SHAFFOF_SMTP_PORT": str(smtp_port),
-        "SHAFFOF_SMTP_STARTTLS": "false",
-        "SHAFFOF_NOTIFY_SENDING_LEASE_SECONDS": "2",  # 5 minutes in production
-        "SHAFFOF_WORKER_POLL_SECONDS": "0.2",
-    }
-    worker = Process([sys.executable, "-m", "shaffof.cli.main", "worker"], env, tmp_path / "worker.log")
+    env = mail_env(
+        database,
+        settings.data_dir,
+        smtp_port,
+        notify_sending_lease_seconds="2",  # 5 minutes in production
+    )
+    worker = worker_process(env, tmp_path / "worker.log")
     mailbox = KillingMailbox(worker)
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
