@@ -190,14 +190,17 @@ def test_acknowledged_submissions_survive_sigkill_of_server_and_worker(
     rng = random.Random()
     port, smtp_port = free_port(), free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = mail_env(
-        database,
-        tmp_path / "var",
-        smtp_port,
-        notify_batch_size="2",
+    env = {
+        **os.environ,
+        "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
+        "SHAFFOF_DATA_DIR": str(tmp_path / "var"),
+        "SHAFFOF_SMTP_HOST": "127.0.0.1",
+        "SHAFFOF_SMTP_PORT": str(smtp_port),
+        "SHAFFOF_SMTP_STARTTLS": "false",
+        "SHAFFOF_NOTIFY_BATCH_SIZE": "2",
         # A killed worker's claims and (SQLite) outbox lease lapse after this; 5 minutes in production.
-        notify_sending_lease_seconds="3",
-    )
+        "SHAFFOF_NOTIFY_SENDING_LEASE_SECONDS": "3",
+    }
     server = server_process(port, env, tmp_path / "server.log")
     worker = worker_process(env, tmp_path / "worker.log")
     burst = Burst()
