@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help serve test lint fmt migrate demo bench clean
+.PHONY: help serve test lint fmt migrate demo bench clean soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ demo: $(STAMP) ## load the demo data set into a fresh database (SCALE=1 → 2,00
 
 bench: $(STAMP) ## run the benchmarks (figures printed with the machine they ran on)
 	$(BIN)/python bench/submit.py
+
+soak: $(STAMP) ## the heavier reliability variants (more submissions and kills; docs/reliability.md)
+	scripts/system-deps --test
+	SHAFFOF_SOAK=1 $(BIN)/pytest tests/reliability $(PYTEST_ARGS)
 
 clean: ## remove the virtual environment and the local data (var/)
 	rm -rf $(VENV) var

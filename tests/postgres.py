@@ -48,10 +48,18 @@ class ThrowawayCluster:
         if self._as_postgres:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-w", "-l", self.root / "server.log", "start")
+        self.resume()
         self._run(PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "shaffof_test")
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/shaffof_test"
+
+    def halt(self) -> None:
+        """Stop the server and keep its data, as a restart or a failover does (fast: sessions are cut)."""
+        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the server on its data directory and port."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-w", "-l", self.root / "server.log", "start")
 
     def stop(self) -> None:
         with contextlib.suppress(PostgresUnavailable):

@@ -28,6 +28,7 @@ from shaffof.integrity.schemas import ScanSummary
 from shaffof.integrity.service import Integrity
 from shaffof.integrity.sources import RegistryFamilyTies, TrackerAccessLog
 from shaffof.ledger.keys import LogKeySource
+from shaffof.ledger.models import LeafKind
 from shaffof.ledger.service import Ledger
 from shaffof.ledger.timestamps import PkiTimestamps
 from shaffof.live.service import LiveUpdates
@@ -42,6 +43,7 @@ from shaffof.oidc.subject import pairwise_key
 from shaffof.oidc.upstream import Upstream, UpstreamConfig
 from shaffof.pki.service import Pki, PkiSubmissionSignatures, PlatformKey
 from shaffof.privacy.encryption import FieldKeys
+from shaffof.privacy.records import ACCESS_RECORDS
 from shaffof.privacy.rights import SubjectRights
 from shaffof.privacy.service import Privacy
 from shaffof.registries.service import Registries
@@ -211,6 +213,7 @@ class Platform:
         )
         registries = Registries(db, field_keys)
         privacy = Privacy(db, pki)
+        ledger.add_subject_source(LeafKind.access_record, ACCESS_RECORDS)  # verify-log checks each access record
         cases.add_read_handler(privacy.on_case_read)  # every read of a case by others: an access record
         pki.read_handlers.append(privacy.on_certificates_read)  # certificates name their holders
         mediator = Mediator(

@@ -24,12 +24,15 @@ import sqlalchemy as sa
 from shaffof.cases.models import Case, IdempotencyKey
 from shaffof.db.engine import Database
 from shaffof.notify.models import Notification, NotificationChannel, NotificationStatus
+from tests.conftest import TEST_SECRET
 from tests.factories import APPEAL_FORM, PASSWORD, World
 from tests.integration.test_notify import free_port, reachable, smtp_server
 
-SUBMISSIONS = 40
-SERVER_KILLS = 3
-WORKER_KILLS = 3
+# `make soak` (SHAFFOF_SOAK=1) runs the heavier variant: ten times the submissions and five times the kills.
+SOAK = os.environ.get("SHAFFOF_SOAK") == "1"
+SUBMISSIONS = 400 if SOAK else 40
+SERVER_KILLS = 15 if SOAK else 3
+WORKER_KILLS = 15 if SOAK else 3
 
 
 @dataclass
@@ -119,6 +122,61 @@ def submit_all(base_url: str, burst: Burst) -> None:
         burst.done.set()
 
 
+def process_env(database: Database, data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a server or worker subprocess on the test's database and data directory;
+    ``settings`` by their name in Settings (``smtp_port="2525"`` → ``SHAFFOF_SMTP_PORT``)."""
+    return {
+        **os.environ,
+        "SHAFFOF_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
+        "SHAFFOF_DATA_DIR": str(data_dir),
+        "SHAFFOF_SECRET_KEY": TEST_SECRET,
+        # The tests' citizens sign in with a password only (as in tests/conftest.py); the level check has its
+        # own tests (test_service_assurance.py).
+        "SHAFFOF_ENFORCE_SERVICE_ASSURANCE": "false",
+        **{f"SHAFFOF_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
+def mail_env(database: Database, data_dir: Path, smtp_port: int, **settings: str) -> dict[str, str]:
+    """The same, with e-mail going to the test's SMTP server on loopback and the worker polling often."""
+    return process_env(
+        database,
+        data_dir,
+        smtp_host="127.0.0.1",
+        smtp_port=str(smtp_port),
+        smtp_starttls="false",
+        worker_poll_seconds="0.2",
+        **settings,
+    )
+
+
+def server_process(port: int, env: dict[str, str], log: Path) -> Process:
+    """``shaffof serve`` as uvicorn runs it, on loopback."""
+    return Process(
+        [sys.executable, "-m", "uvicorn", "shaffof.web.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        env, log,
+    )  # fmt: skip
+
+
+def worker_process(env: dict[str, str], log: Path) -> Process:
+    return Process([sys.executable, "-m", "shaffof.cli.main", "worker"], env, log)
+
+
+def cases_by_key(database: Database) -> tuple[dict[str, str], list[str]]:
+    """Idempotency key → registration number of the case it filed; and every registration number."""
+    with database.reading() as session:
+        keyed = dict(
+            session.execute(
+                sa.select(IdempotencyKey.key, Case.registration_number).join(
+                    Case, sa.and_(Case.agency_id == IdempotencyKey.agency_id, Case.id == IdempotencyKey.case_id)
+                )
+            ).all()
+        )
+        numbers = list(session.scalars(sa.select(Case.registration_number)))
+    return keyed, numbers
+
+
 @contextlib.contextmanager
 def running(process: Process) -> Iterator[Process]:
     process.start()
@@ -147,12 +205,8 @@ def test_acknowledged_submissions_survive_sigkill_of_server_and_worker(
         # A killed worker's claims and (SQLite) outbox lease lapse after this; 5 minutes in production.
         "SHAFFOF_NOTIFY_SENDING_LEASE_SECONDS": "3",
     }
-    server = Process(
-        [sys.executable, "-m", "uvicorn", "shaffof.web.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        env, tmp_path / "server.log",
-    )  # fmt: skip
-    worker = Process([sys.executable, "-m", "shaffof.cli.main", "worker"], env, tmp_path / "worker.log")
+    server = server_process(port, env, tmp_path / "server.log")
+    worker = worker_process(env, tmp_path / "worker.log")
     burst = Burst()
     with smtp_server(smtp_port, delay=0.01) as mailbox, running(server), running(worker):
         wait_ready(base_url, server)
@@ -169,21 +223,13 @@ def test_acknowledged_submissions_survive_sigkill_of_server_and_worker(
             target.start()
             if victim == "server":
                 wait_ready(base_url, server)
-        client.join(timeout=300)
+        client.join(timeout=3000 if SOAK else 300)
         assert not client.is_alive(), "the submissions did not finish"
         assert server.starts + worker.starts > 2, "nothing was killed: the burst ended too soon to test anything"
 
         # Everything acknowledged is there exactly once; numbers never repeat.
         assert len(burst.acknowledged) == SUBMISSIONS
-        with database.reading() as session:
-            keyed = dict(
-                session.execute(
-                    sa.select(IdempotencyKey.key, Case.registration_number).join(
-                        Case, sa.and_(Case.agency_id == IdempotencyKey.agency_id, Case.id == IdempotencyKey.case_id)
-                    )
-                ).all()
-            )
-            numbers = list(session.scalars(sa.select(Case.registration_number)))
+        keyed, numbers = cases_by_key(database)
         assert keyed == burst.acknowledged  # each acknowledged key names the case it was acknowledged with
         assert len(numbers) == SUBMISSIONS == len(set(numbers))  # and no retry filed a second case
 

@@ -62,6 +62,7 @@ from shaffof.cases.models import (
     RegistrationCounter,
     Upload,
 )
+from shaffof.cases.replay import signature_key
 from shaffof.cases.schemas import (
     AgencyRef,
     CasePublic,
@@ -306,6 +307,7 @@ class Cases:
                 f"The submission holds a value JSON cannot carry faithfully: {error}.",
                 errors=[FieldError("form", str(error))],
             ) from None
+        once = signature_key(command.signature) if command.signature is not None else None
         try:
             with self._work(uow) as (work, own):
                 session = work.session
@@ -313,32 +315,53 @@ class Cases:
                     earlier = self._replay(session, actor, idempotency_key, request_hash)
                     if earlier is not None:
                         return SubmitResult(earlier, created=False)
+                if once is not None:
+                    self._refuse_replayed_signature(session, actor, once)
                 case = self._receive(work, actor, command)
-                if idempotency_key is not None:
-                    session.add(
-                        IdempotencyKey(
-                            account_id=actor.account_id,
-                            key=idempotency_key,
-                            request_hash=request_hash,
-                            agency_id=case.agency_id,
-                            case_id=case.id,
-                            created_at=case.received_at,
+                for key in (idempotency_key, once):
+                    if key is not None:
+                        session.add(
+                            IdempotencyKey(
+                                account_id=actor.account_id,
+                                key=key,
+                                request_hash=request_hash,
+                                agency_id=case.agency_id,
+                                case_id=case.id,
+                                created_at=case.received_at,
+                            )
                         )
-                    )
-                    session.flush()
+                session.flush()
                 view = self._view(session, case)
                 if own:
                     work.commit()
                 return SubmitResult(view, created=True)
         except IntegrityError:
-            # A concurrent retry with the same key committed first: answer with its result.
-            if idempotency_key is None or uow is not None:
+            # A concurrent retry with the same key committed first: answer with its result; a concurrent
+            # replay of the same signature without that key is refused as any replay is.
+            if uow is not None or (idempotency_key is None and once is None):
                 raise
             with self._db.reading() as session:
-                earlier = self._replay(session, actor, idempotency_key, request_hash)
+                earlier = self._replay(session, actor, idempotency_key, request_hash) if idempotency_key else None
+                if earlier is None and once is not None:
+                    self._refuse_replayed_signature(session, actor, once)
             if earlier is None:
                 raise
             return SubmitResult(earlier, created=False)
+
+    def _refuse_replayed_signature(self, session: Session, actor: Actor, key: str) -> None:
+        """Refuse a signed submission whose signature already filed a case (cases/replay.py says why)."""
+        record = session.get(IdempotencyKey, (actor.account_id, key))
+        if record is None:
+            return
+        case = session.get(Case, (record.agency_id, record.case_id))
+        number = case.registration_number if case is not None else "another case"
+        raise SignatureRejected(
+            f"This signed submission was already filed as {number}. To apply again, sign the new submission; "
+            "to repeat a request whose answer was lost, send it with the same Idempotency-Key.",
+            errors=[FieldError("signature", "replayed: this signature already filed a case")],
+            reason="replayed",
+            case=number,
+        )
 
     def _replay(self, session: Session, actor: Actor, key: str, request_hash: str) -> CasePublic | None:
         record = session.get(IdempotencyKey, (actor.account_id, key))

@@ -390,6 +390,7 @@ def verify_log(
                 public_key=key,
                 blobs=platform.blobs if blobs else None,
                 records=platform.ledger.record_sources,
+                subject_records=platform.ledger.subject_sources,
                 tsa_trust=trust,
                 progress=report_progress,
             )

@@ -20,8 +20,9 @@ first, but lists at most :data:`MAX_PER_KIND` of one kind and then counts the re
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shaffof.archive.audit import audit_blobs
 from shaffof.archive.blobstore import BlobStore
+from shaffof.canonical_json import canonicalize
 from shaffof.db.engine import Database
 from shaffof.ledger import merkle
 from shaffof.ledger.checkpoints import SignedTreeHead, checkpoint_body, signed_note, to_millis, verify_signature
@@ -43,6 +45,17 @@ if TYPE_CHECKING:
     from shaffof.pki.chain import TrustAnchors
 
 RecordSource = Callable[[sa.Connection], Iterator[tuple[int, dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class SubjectRecords:
+    """Records whose leaf names them by ``subject`` (a UUID as text) rather than by an integer id, as the
+    data tracker's access records are: each record's leaf hash rebuilt from its row as stored now, and
+    which of a batch of subjects are stored (to name leaves whose record is gone)."""
+
+    rows: Callable[[sa.Connection], Iterator[tuple[str, bytes]]]
+    present: Callable[[sa.Connection, Sequence[str]], set[str]]
+
 
 Progress = Callable[[str, int, int], None]
 BLOCK_LEVEL = 16
@@ -459,6 +472,10 @@ def audit_case_events(db: Database, report: AuditReport, *, progress: Progress =
                 CaseEvent.reason,
                 CaseEvent.data,
                 Case.registration_number,
+                Case.state.label("case_state"),
+                Case.event_count,
+                # The form only beside the first event (whose leaf holds its digest): not once per event.
+                sa.case((CaseEvent.seq == 1, Case.form), else_=sa.null()).label("case_form"),
                 LedgerEntry.id,
                 LedgerEntry.leaf_hash,
                 LedgerEntry.leaf_index,
@@ -494,6 +511,7 @@ def audit_case_events(db: Database, report: AuditReport, *, progress: Progress =
                     )
                 elif row.subject != row.registration_number:
                     report.add("subject differs", f"ledger_entries id={row.id}", f"subject differs: {row.subject!r}")
+            _check_case_row(report, row)
             if done % 5000 == 0:
                 progress("case events", done, total)
         progress("case events", done, total)
@@ -509,6 +527,36 @@ def audit_case_events(db: Database, report: AuditReport, *, progress: Progress =
                 f"leaf without its event: event {seq} of case {subject} is not in case_events",
             )
     report.counts["case events"] = done
+
+
+def _check_case_row(report: AuditReport, row: Any) -> None:
+    """The ``cases`` row against the logged events it summarises: the form against the digest the
+    submission event (and so its leaf) holds, the state against the last event's. The row itself has no
+    leaf; a change to it without a matching event is exactly what the log must expose."""
+    location = f"cases agency_id={row.agency_id} id={row.case_id} ({row.registration_number})"
+    logged_digest = row.data.get("form_sha256") if row.seq == 1 and isinstance(row.data, dict) else None
+    form = row.case_form
+    if (
+        logged_digest is not None
+        and form is not None
+        and hashlib.sha256(canonicalize(form)).hexdigest() != logged_digest
+    ):
+        report.add(
+            "case row differs from its events",
+            location,
+            "case row differs from its events: the form is not the one the submission event logged",
+        )
+    if row.seq == row.event_count and row.case_state != row.state_after:
+        report.add(
+            "case row differs from its events",
+            location,
+            f"case row differs from its events: state {_value(row.case_state)!r}, but the last event "
+            f"(seq {row.seq}) left it {_value(row.state_after)!r}",
+        )
+
+
+def _value(state: Any) -> str:
+    return str(getattr(state, "value", state))
 
 
 def audit_records(
@@ -557,6 +605,75 @@ def audit_records(
     report.counts[name] = done
 
 
+SUBJECT_BATCH = 1000
+
+
+def audit_subject_records(
+    db: Database, report: AuditReport, kind: LeafKind, source: SubjectRecords, *, progress: Progress = _no_progress
+) -> None:
+    """Every record of ``kind`` against the leaf that names it by subject, a batch at a time through the
+    subject index; then, if more leaves of the kind exist than records matched, the leaves whose record is
+    gone."""
+    name = f"{kind.value} records"
+    with db.reading() as session:
+        connection = session.connection()
+        done = matched = 0
+        batch: list[tuple[str, bytes]] = []
+
+        def check(batch: list[tuple[str, bytes]]) -> int:
+            leaves: dict[str, list[Any]] = {}
+            for leaf in connection.execute(
+                sa.select(LedgerEntry.subject, LedgerEntry.id, LedgerEntry.leaf_hash, LedgerEntry.leaf_index)
+                .where(LedgerEntry.kind == kind, LedgerEntry.subject.in_([subject for subject, _ in batch]))
+                .order_by(LedgerEntry.id)
+            ):
+                leaves.setdefault(leaf.subject, []).append(leaf)
+            for subject, rebuilt in batch:
+                location = f"{kind.value} id={subject}"
+                found = leaves.get(subject, [])
+                if not found:
+                    report.add("no leaf", location, "no leaf: no ledger entry records this record")
+                elif found[0].leaf_hash != rebuilt:
+                    report.add(
+                        "record differs from its leaf",
+                        location,
+                        f"record differs from its leaf: the row no longer gives the hash recorded in "
+                        f"ledger_entries id={found[0].id} (leaf index {found[0].leaf_index})",
+                    )
+                for extra in found[1:]:
+                    report.add("more than one leaf", location, f"more than one leaf: also ledger_entries id={extra.id}")
+            return sum(len(found) for found in leaves.values())
+
+        for record in source.rows(connection):
+            batch.append(record)
+            done += 1
+            if len(batch) == SUBJECT_BATCH:
+                matched += check(batch)
+                batch = []
+        if batch:
+            matched += check(batch)
+        leaves_of_kind = (
+            connection.scalar(sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == kind)) or 0
+        )
+        if leaves_of_kind > matched:
+            leaves = connection.execution_options(yield_per=SUBJECT_BATCH).execute(
+                sa.select(LedgerEntry.id, LedgerEntry.leaf_index, LedgerEntry.subject)
+                .where(LedgerEntry.kind == kind)
+                .order_by(LedgerEntry.id)
+            )
+            for part in leaves.partitions(SUBJECT_BATCH):
+                stored = source.present(connection, [leaf.subject for leaf in part if leaf.subject is not None])
+                for leaf in part:
+                    if leaf.subject not in stored:
+                        report.add(
+                            "leaf without its record",
+                            f"ledger_entries id={leaf.id} (leaf index {leaf.leaf_index})",
+                            f"leaf without its record: {kind.value} id={leaf.subject} is not stored",
+                        )
+        progress(name, done, done)
+    report.counts[name] = done
+
+
 def _orphan(report: AuditReport, kind: LeafKind, leaf: Any) -> None:
     report.add(
         "leaf without its record",
@@ -574,16 +691,20 @@ def verify_log(
     public_key: Ed25519PublicKey | None,
     blobs: BlobStore | None,
     records: Mapping[LeafKind, RecordSource] | None = None,
+    subject_records: Mapping[LeafKind, SubjectRecords] | None = None,
     tsa_trust: TrustAnchors | None = None,
     progress: Progress = _no_progress,
 ) -> AuditReport:
     """``shaffof verify-log``: the tree, the checkpoints and their timestamps, the case events, the records
-    of other domains (``records``: each kind's source) and (if given) the blob store."""
+    of other domains (``records``: each kind's source; ``subject_records``: those named by subject) and
+    (if given) the blob store."""
     report = AuditReport()
     audit_tree(db, report, public_key=public_key, tsa_trust=tsa_trust, progress=progress)
     audit_case_events(db, report, progress=progress)
     for kind, source in (records or {}).items():
         audit_records(db, report, kind, source, progress=progress)
+    for kind, subject_source in (subject_records or {}).items():
+        audit_subject_records(db, report, kind, subject_source, progress=progress)
     if blobs is not None:
         files = 0
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from shaffof.cases.models import Case, CaseEvent
     from shaffof.cases.service import Cases
     from shaffof.identity.actor import Actor
+    from shaffof.ledger.audit import SubjectRecords
 
 MAX_LEAVES_PER_PAGE = 1000
 MAX_CHECKPOINTS_PER_PAGE = 100
@@ -173,6 +174,7 @@ class Ledger:
         self.timestamper = timestamper
         self.guard = CommitmentGuard(acceptable_failure, lambda: self.clock())
         self.record_sources: dict[LeafKind, RecordSource] = {}
+        self.subject_sources: dict[LeafKind, SubjectRecords] = {}
 
     # ------------------------------------------------------------------ recording
 
@@ -220,6 +222,10 @@ class Ledger:
     def add_record_source(self, kind: LeafKind, source: RecordSource) -> None:
         """Let ``shaffof verify-log`` check every record of ``kind`` against its leaf."""
         self.record_sources[kind] = source
+
+    def add_subject_source(self, kind: LeafKind, source: SubjectRecords) -> None:
+        """The same for records whose leaf names them by subject (a UUID) rather than by ``record_id``."""
+        self.subject_sources[kind] = source
 
     # ------------------------------------------------------------------ sequencing
 

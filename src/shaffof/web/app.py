@@ -30,6 +30,7 @@ from shaffof.privacy import views as privacy_views
 from shaffof.reports import views as statistics_views
 from shaffof.web import problems
 from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer, ratings
+from shaffof.web.limits import BodyLimit, request_ceiling
 from shaffof.web.ui import account as account_views
 from shaffof.web.ui import citizen as citizen_views
 from shaffof.web.ui import deadlines as deadline_views
@@ -81,6 +82,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.platform = platform
     problems.install(app)
     oidc_views.install(app)  # RFC 6750 bearer errors of agency API calls
+
+    # Innermost, added first: an oversized body is refused before a route reads it (web/limits.py says why).
+    app.add_middleware(BodyLimit, limit=request_ceiling(settings.max_document_bytes))
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -98,6 +99,21 @@ def install(app: FastAPI) -> None:
             title=titles.get(error.status_code, "Request refused"),
             detail=detail,
             headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    async def _database_unavailable(request: Request, error: sa.exc.DBAPIError) -> JSONResponse:
+        # The database went away (restarted, failed over, locked past the timeout): the unit of work rolled
+        # back, so nothing was saved; the pool reconnects on the next request (pre-ping), no restart needed.
+        log.warning("database unavailable", path=request.url.path, error_type=type(error.orig).__name__)
+        return problem(
+            request,
+            status=503,
+            title="Service temporarily unavailable",
+            detail="The database is not answering; nothing was saved. Please try again in a few seconds.",
+            code="database-unavailable",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)
