@@ -146,6 +146,8 @@ class Settings(BaseSettings):
                 )
             if not self.cookie_secure:
                 raise InsecureSettings("SHAFFOF_COOKIE_SECURE=false is refused in production.")
+            if not self.enforce_service_assurance:
+                raise InsecureSettings("SHAFFOF_ENFORCE_SERVICE_ASSURANCE=false is refused in production.")
         return self
 
     def unsafe_choices(self) -> list[str]:
@@ -155,6 +157,8 @@ class Settings(BaseSettings):
             found.append("development secret key in use (set SHAFFOF_SECRET_KEY)")
         if not self.cookie_secure:
             found.append("session cookies are not marked Secure")
+        if not self.enforce_service_assurance:
+            found.append("services' sign-in levels are not enforced (SHAFFOF_ENFORCE_SERVICE_ASSURANCE=false)")
         if self.smtp_host and self.smtp_password and not self.smtp_starttls:
             found.append("the SMTP password is sent without STARTTLS (set SHAFFOF_SMTP_STARTTLS=true)")
         return found

@@ -39,6 +39,12 @@ def test_production_refuses_cookies_without_the_secure_flag() -> None:
         Settings(env=Environment.production, secret_key=GOOD_KEY, cookie_secure=False)
 
 
+def test_production_refuses_services_without_their_sign_in_level() -> None:
+    with pytest.raises(ValueError, match="SHAFFOF_ENFORCE_SERVICE_ASSURANCE=false is refused in production"):
+        Settings(env=Environment.production, secret_key=GOOD_KEY, enforce_service_assurance=False)
+    assert "sign-in levels are not enforced" in " ".join(Settings(enforce_service_assurance=False).unsafe_choices())
+
+
 def test_production_accepts_a_good_key() -> None:
     settings = Settings(env=Environment.production, secret_key=GOOD_KEY)
     assert settings.is_production
