@@ -185,6 +185,7 @@ def servers(url: str, data_dir: Path, workers: int, src: Path | None = None) -> 
         "SHAFFOF_SERVICES_DIR": str(SERVICES),
     }
     log = data_dir / "server.log"
+    probe = "/readyz" if src is None else "/healthz"
     command = [
         sys.executable, "-m", "uvicorn", "shaffof.web.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
@@ -200,7 +201,9 @@ def servers(url: str, data_dir: Path, workers: int, src: Path | None = None) -> 
             if process.poll() is not None:
                 raise BenchFailure(f"the server exited with code {process.returncode}:\n{running.tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                ready = httpx.get(f"{running.base_url}/readyz", timeout=2).status_code == 200
+                # Servers from another checkout expect that checkout's schema head: /readyz would refuse this
+                # database (migrated by this checkout), so they are waited for on /healthz.
+                ready = httpx.get(f"{running.base_url}{probe}", timeout=2).status_code == 200
                 if ready and (len(running.workers()) >= workers or workers == 1):
                     break
             if time.monotonic() > deadline:
@@ -208,7 +211,7 @@ def servers(url: str, data_dir: Path, workers: int, src: Path | None = None) -> 
             time.sleep(0.2)
         # Every worker answers: a few /readyz on fresh connections reach each of them (the kernel spreads them).
         for _ in range(4 * workers):
-            httpx.get(f"{running.base_url}/readyz", timeout=10)
+            httpx.get(f"{running.base_url}{probe}", timeout=10)
         yield running
     finally:
         if process.poll() is None:
@@ -487,9 +490,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
             how = f"loaded in {loaded:.0f} s" if fresh else "kept from an earlier run"
             console.print(f"\n[bold]{backend}[/]: {description}; {existing:,} cases in the database ({how})")
             workers = args.workers if args.workers else 2
-            pool = args.warmup + args.rounds * args.requests
-            extra = args.requests + 1 if args.profile else 0
-            per_run = args.warmup + args.requests
+            pool = args.warmup + 2 * args.rounds * args.requests  # each round: submissions alone, then mixed
+            extra = 2 * args.requests + 1 if args.profile else 0
+            per_run = args.warmup + 2 * args.requests
             compared = 2 * args.compare_rounds * per_run if args.compare else 0
             with servers(url, data_dir, workers) as srv:
                 prepared = prepare(srv.base_url, url, args, pool + extra + compared)
@@ -523,7 +526,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
                     profile_plan = {**plan, "submissions": for_profile, "rounds": 1, "warmup": 1}
                     profile_lines = profile(srv, profile_plan, root, args.time_limit * 3)
             acknowledged = [n for phase in result["warmup"].values() for n in phase["main"]["numbers"]]
-            acknowledged += [n for r in result["rounds"] for n in r["submit"]["main"]["numbers"]]
+            acknowledged += [n for r in result["rounds"] for k in ("submit", "mixed") for n in r[k]["main"]["numbers"]]
             report(backend, description, before, workers, result, crypto, commit, rss, args)
             ok = check(result, acknowledged, after - before)
             if not alive:
@@ -548,7 +551,7 @@ def compare(
     same database, each run one round of the empty request and of signed submissions."""
     variants = {"before (" + str(args.compare) + ")": Path(args.compare).resolve(), "after (this checkout)": None}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
-    per_run = args.warmup + args.requests
+    per_run = args.warmup + 2 * args.requests
     ok = True
     for index in range(args.compare_rounds):
         for name, src in variants.items():
@@ -561,7 +564,7 @@ def compare(
                 )
                 stored = count_cases(url) - before
             numbers = [n for p in result["warmup"].values() for n in p["main"]["numbers"]]
-            numbers += [n for n in result["rounds"][0]["submit"]["main"]["numbers"]]
+            numbers += [n for k in ("submit", "mixed") for n in result["rounds"][0][k]["main"]["numbers"]]
             ok = check(result, numbers, stored) and ok
             runs[name].append(result["rounds"][0])
     table = Table(title=f"before/after, {args.compare_rounds} alternated runs each (medians of the runs)")
@@ -651,10 +654,13 @@ def report(
 
     row("GET /healthz (empty request, ceiling)", healthz, "1")
     row("POST /api/v1/cases, signed (JWS)", submit, f"{statistics.median(ratios):.3f}")
-    table.add_row("[italic]reads while submissions run:[/]")
+    table.add_row("[italic]submissions and reads together:[/]")
+    mixed = _stats(rounds, "mixed", "main")
+    mixed["cpu_ms"] = float("nan")  # the servers' CPU of this phase is the submissions' and the reads' together
+    row("  POST /api/v1/cases, signed (JWS)", mixed, "")
     for part, label in (("case", "  citizen GET /api/v1/cases/{n}"), ("queue", "  officer GET /officer/queue")):
-        stats = _stats(rounds, "submit", part)
-        stats["cpu_ms"] = float("nan")  # the servers' CPU of this phase belongs to the submissions
+        stats = _stats(rounds, "mixed", part)
+        stats["cpu_ms"] = float("nan")
         row(label, stats, "")
     table.add_row("[italic]the same reads, servers otherwise idle:[/]")
     for part, label in (("case", "  citizen GET /api/v1/cases/{n}"), ("queue", "  officer GET /officer/queue")):
@@ -684,7 +690,7 @@ def report(
 def check(result: dict[str, Any], acknowledged: list[str], stored: int) -> bool:
     ok = True
     phases = [p["main"] for p in result["warmup"].values()]
-    phases += [r[kind][part] for r in result["rounds"] for kind in ("healthz", "submit", "reads")
+    phases += [r[kind][part] for r in result["rounds"] for kind in ("healthz", "submit", "mixed", "reads")
                for part in ("main", "case", "queue")]  # fmt: skip
     failures = sum(p["failures"] for p in phases)
     if failures:

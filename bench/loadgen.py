@@ -9,8 +9,10 @@ keep-alive connection per request in flight.
 Per round it runs, one after the other (interleaved, so a noisy neighbour hits every phase alike):
 
   healthz   GET /healthz — the framework's near-empty request, the ceiling, same client and same processes
-  submit    POST /api/v1/cases with a pre-signed JWS (distinct body and Idempotency-Key each), while a citizen
-            polls GET /api/v1/cases/{n} and an officer GET /api/v1/officer/queue ("reads under load")
+  submit    POST /api/v1/cases with a pre-signed JWS (distinct body and Idempotency-Key each), alone: the
+            throughput, latency and server CPU per submission
+  mixed     the same while a citizen polls GET /api/v1/cases/{n} and an officer GET /api/v1/officer/queue
+            ("reads under load": their latency, and the submissions' beside them)
   reads     the same two reads with nothing else running (their latency when the server is idle)
 
 Bounded in requests and in time: each phase stops starting requests after ``time_limit`` seconds. The result
@@ -207,9 +209,10 @@ async def generate(plan: dict[str, Any]) -> dict[str, Any]:
         rounds = []
         for _ in range(int(plan["rounds"])):
             healthz = await generator.run("healthz", plan["requests"], concurrency, limit, readers=False)
-            submit = await generator.run("submit", plan["requests"], concurrency, limit, readers=True)
+            submit = await generator.run("submit", plan["requests"], concurrency, limit, readers=False)
+            mixed = await generator.run("submit", plan["requests"], concurrency, limit, readers=True)
             reads = await generator.run("reads", plan["idle_reads"], concurrency, limit, readers=False)
-            rounds.append({"healthz": healthz, "submit": submit, "reads": reads})
+            rounds.append({"healthz": healthz, "submit": submit, "mixed": mixed, "reads": reads})
     return {"warmup": warmup, "rounds": rounds}
 
 
