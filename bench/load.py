@@ -68,7 +68,7 @@ from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-from submit import BenchFailure, _free_port, count_cases, database, machine, percentile  # noqa: E402
+from submit import BenchFailure, _free_port, count_cases, database, machine, percentile, stop  # noqa: E402
 
 from shaffof.canonical_json import canonicalize  # noqa: E402
 from shaffof.config import Settings  # noqa: E402
@@ -214,13 +214,7 @@ def servers(url: str, data_dir: Path, workers: int, src: Path | None = None) -> 
             httpx.get(f"{running.base_url}{probe}", timeout=10)
         yield running
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(process, timeout=15)
 
 
 # --------------------------------------------------------------------------- before the clock: people, keys, pool
