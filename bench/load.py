@@ -729,7 +729,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--citizens", type=int, default=20, help="distinct signers (default 20)")
     parser.add_argument("--warmup", type=int, default=100, help="requests of each kind first, not counted")
     parser.add_argument("--idle-reads", type=int, default=100, help="reads of each kind with nothing else running")
-    parser.add_argument("--time-limit", type=float, default=15.0, help="at most this many seconds per phase")
+    parser.add_argument("--time-limit", type=float, default=10.0, help="at most this many seconds per phase")
     parser.add_argument("--profile", action="store_true", help="py-spy the servers during one more run")
     parser.add_argument("--compare", metavar="SRC", help="also run servers from another checkout's src/ (before/after)")
     parser.add_argument("--compare-rounds", type=int, default=2, help="alternated runs per variant (default 2)")
