@@ -44,8 +44,8 @@ demo: $(STAMP) ## load the demo data set into a fresh database (SCALE=1 → 2,00
 	$(BIN)/shaffof demo --scale $(or $(SCALE),1)
 	$(BIN)/shaffof init
 
-bench: $(STAMP) ## run the benchmarks (figures printed with the machine they ran on)
-	$(BIN)/python bench/submit.py
+bench: $(STAMP) ## signed submissions end to end under load, with their ceilings (BENCH_ARGS="--help" for flags)
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 soak: $(STAMP) ## the heavier reliability variants (more submissions and kills; docs/reliability.md)
 	scripts/system-deps --test

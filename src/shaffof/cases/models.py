@@ -85,7 +85,16 @@ class Case(Base):
         ),
         sa.Index("ix_cases_queue", "agency_id", "state", "due_at"),
         sa.Index("ix_cases_applicant", "applicant_account_id", "received_at"),
-        sa.Index("ix_cases_parent", "parent_agency_id", "parent_case_id"),
+        # Linked cases only (forwarded, review): nearly every case has no parent, and over a full index of NULLs
+        # SQLite's planner (after ANALYZE) scanned the whole table for "the children of this case" on every
+        # submission and case view (docs/performance.md). The partial index holds only the linked cases.
+        sa.Index(
+            "ix_cases_parent",
+            "parent_agency_id",
+            "parent_case_id",
+            sqlite_where=sa.text("parent_case_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_case_id IS NOT NULL"),
+        ),
         # The cases behind a statistics figure (issue 10): an agency's cases in a period, by receipt or decision.
         sa.Index("ix_cases_received", "agency_id", "received_at"),
         sa.Index("ix_cases_decided", "agency_id", "decided_at"),

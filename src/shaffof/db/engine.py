@@ -7,6 +7,8 @@ writer halfway through — that is what keeps registration numbers unique under 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +27,37 @@ _WRITE = "shaffof_write"
 _HOLDS_LOCK = "shaffof_holds_write_lock"
 
 
-def _configure_sqlite(engine: sa.Engine) -> None:
+class _ProcessWriteLock:
+    """Writers of *other processes* (``uvicorn --workers N``, the CLI beside the server) queue on an
+    ``flock`` of a file beside the database, so the next one enters as soon as the previous commits. Without
+    it they met SQLite's busy handler, which sleeps 1, 2, 5 … 100 ms between retries: with two server
+    processes, submissions waited hundreds of milliseconds on an idle lock (bench/load.py,
+    docs/performance.md). One descriptor per engine; the thread lock in front of it admits one thread of
+    this process at a time. The kernel releases the lock if the process dies."""
+
+    def __init__(self, database: str) -> None:
+        self.path = f"{database}-writer.lock"
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        if self._fd is None or self._pid != os.getpid():  # opened lazily, again in a forked child
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """On ``engine.dispose()``: no descriptor outlives its engine (tests make thousands of them)."""
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+
+
+def _configure_sqlite(engine: sa.Engine, database: str | None = None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event decide how each transaction starts.
@@ -41,6 +73,9 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     # which under contention gave a p99 of ~0.9 s for a p50 of ~30 ms (bench/submit.py); a FIFO-ish lock
     # lets each writer in as soon as the previous one commits. Other processes still meet busy_timeout.
     write_lock = threading.Lock()
+    process_lock = _ProcessWriteLock(database) if database else None
+    if process_lock is not None:
+        event.listen(engine, "engine_disposed", lambda _engine: process_lock.close())
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
@@ -49,7 +84,14 @@ def _configure_sqlite(engine: sa.Engine) -> None:
             return
         write_lock.acquire()
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if process_lock is not None:
+                process_lock.acquire()
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if process_lock is not None:
+                    process_lock.release()
+                raise
         except BaseException:
             write_lock.release()
             raise
@@ -59,16 +101,19 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     @event.listens_for(engine, "rollback")
     def _on_end(connection: sa.Connection) -> None:
         if connection.info.pop(_HOLDS_LOCK, False):
+            if process_lock is not None:
+                process_lock.release()
             write_lock.release()
 
 
 def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        on_disk = bool(parsed.database) and parsed.database != ":memory:" and "mode=memory" not in str(parsed)
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, parsed.database if on_disk else None)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))

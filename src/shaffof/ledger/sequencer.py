@@ -20,10 +20,13 @@ docs/decisions/0003-ledger-sequencing.md.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -324,12 +327,26 @@ class SequencerThread:
 
     REPEAT_ERROR_AFTER = 60.0
 
-    def __init__(self, tick: Callable[[], object], interval: float, *, name: str = "shaffof-ledger-sequencer") -> None:
+    def __init__(
+        self,
+        tick: Callable[[], object],
+        interval: float,
+        *,
+        name: str = "shaffof-ledger-sequencer",
+        lock_path: Path | None = None,
+    ) -> None:
         self._tick = tick
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._last_error: tuple[str, float] | None = None
+        # One sequencer per host: with ``uvicorn --workers N`` every worker starts this thread, and N sequencers
+        # racing for the same leaves each read and hash them while one wins (bench/load.py profile). The worker
+        # holding an flock of ``lock_path`` ticks; the others try again each interval and take over when it
+        # exits (the kernel releases the lock of a dead process). Correctness never depended on it: the
+        # state-row lock in ``integrate`` still serialises sequencers of other hosts.
+        self._lock_path = lock_path
+        self._lock_fd: int | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -339,9 +356,37 @@ class SequencerThread:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def _leading(self) -> bool:
+        if self._lock_path is None or self._lock_fd is not None:
+            return True
+        try:
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # no writable data directory: sequence anyway, as before the lock existed
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
+
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self._release()
+
+    def _loop(self) -> None:
         while not self._stop.wait(self._interval):
             try:
+                if not self._leading():
+                    continue
                 self._tick()
                 self._last_error = None
             except Exception as error:

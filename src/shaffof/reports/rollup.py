@@ -133,12 +133,11 @@ class Rollups:
             statement = insert(StatsMonthly).values(
                 agency_id=agency_id, service_id=service_id, month=month, region=regions.get(agency_id, ""), **values
             )
+            excluded = statement.excluded  # a new alias on each access: build it once, not once per counter
             session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["month", "agency_id", "service_id"],
-                    set_={
-                        name: getattr(StatsMonthly, name) + statement.excluded[name] for name in values if values[name]
-                    },
+                    set_={name: getattr(StatsMonthly, name) + excluded[name] for name in values if values[name]},
                 )
                 if any(values.values())
                 else statement.on_conflict_do_nothing(index_elements=["month", "agency_id", "service_id"])
@@ -203,8 +202,17 @@ _COUNTED_KINDS = (EventKind.submitted, EventKind.forwarded, EventKind.contested,
 
 
 def _regions(session: Session, agency_ids: Iterable[int]) -> Mapping[int, str]:
-    ids = sorted(set(agency_ids))
-    if not ids:
-        return {}
-    rows = session.execute(sa.select(Agency.id, Agency.region).where(Agency.id.in_(ids))).all()
-    return {agency_id: region or "" for agency_id, region in rows}
+    # A submission's transaction has its agency loaded already: read the region from the session's identity map
+    # rather than with one more SELECT per case event (bench/load.py profile, docs/performance.md).
+    regions: dict[int, str] = {}
+    missing = []
+    for agency_id in sorted(set(agency_ids)):
+        agency = session.identity_map.get(session.identity_key(Agency, agency_id))
+        if isinstance(agency, Agency):
+            regions[agency_id] = agency.region or ""
+        else:
+            missing.append(agency_id)
+    if missing:
+        rows = session.execute(sa.select(Agency.id, Agency.region).where(Agency.id.in_(missing))).all()
+        regions.update({agency_id: region or "" for agency_id, region in rows})
+    return regions

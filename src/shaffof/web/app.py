@@ -62,7 +62,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     @asynccontextmanager
     async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The ledger's sequencer integrates committed leaves and signs a checkpoint every tick.
-        sequencer = SequencerThread(platform.ledger.sequence, settings.ledger_sequencer_interval_seconds)
+        sequencer = SequencerThread(
+            platform.ledger.sequence,
+            settings.ledger_sequencer_interval_seconds,
+            lock_path=settings.data_dir / "ledger-sequencer.lock",  # one per host under --workers N
+        )
         sequencer.start()
         try:
             yield
