@@ -8,12 +8,9 @@ WebAuthn refuses IP addresses as relying-party ids, so the server is addressed a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -22,18 +19,6 @@ from tests.factories import PASSWORD, World
 from tests.integration.test_live import free_port, serving
 from tests.integration.test_oidc import provider_app
 from tests.integration.test_pki_cloud import Clock
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is required for the browser tests: apt-get install chromium", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def sign_in(page: Page, base: str, next_path: str, level: str = "low") -> None:
@@ -44,7 +29,7 @@ def sign_in(page: Page, base: str, next_path: str, level: str = "low") -> None:
 
 
 def test_a_person_adds_a_security_key_and_signs_in_with_it(
-    chromium: Browser, settings: Settings, database: Database, world: World
+    browser: Browser, settings: Settings, database: Database, world: World
 ) -> None:
     port = free_port()
     base = f"http://localhost:{port}"
@@ -53,7 +38,7 @@ def test_a_person_adds_a_security_key_and_signs_in_with_it(
     clock = Clock()
     platform.oidc.clock = platform.pki.clock = clock
     with serving(app, port):
-        context = chromium.new_context(locale="en-US")
+        context = browser.new_context(locale="en-US")
         page = context.new_page()
         devtools = context.new_cdp_session(page)
         devtools.send("WebAuthn.enable")
