@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help serve test lint fmt migrate demo bench clean
+.PHONY: help serve test soak lint fmt migrate demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,6 +26,10 @@ serve: $(STAMP) ## set up everything (venv, SQLite in var/, demo data on first r
 test: $(STAMP) ## run the whole suite on SQLite and on a throwaway PostgreSQL
 	scripts/system-deps --test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+soak: $(STAMP) ## the reliability suite's heavy variant: at least 20,000 generated API requests per database
+	scripts/system-deps --test
+	SHAFFOF_FUZZ_EXAMPLES=90 SHAFFOF_FUZZ_MINIMUM_REQUESTS=20000 $(BIN)/pytest -q -s tests/reliability/test_api_fuzzing.py $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check src tests bench

@@ -15,7 +15,9 @@ from fastapi.templating import Jinja2Templates
 
 from shaffof.errors import DomainError
 from shaffof.web.deps import OptionalActor, PlatformDep
+from shaffof.web.ui import i18n
 from shaffof.web.ui.views import LANGUAGES, choose_language
+from shaffof.web.ui.views import templates as portal_templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,6 +32,9 @@ templates = Jinja2Templates(
         autoescape=True,
     )
 )
+# These pages extend the portal's base.html: its gettext words, navigation, signed-in account and CSRF helper.
+i18n.install(templates.env)
+templates.env.globals.update(portal_templates.env.globals)
 
 COMMON = {
     "uz": {"skip": "Asosiy mazmunga o'tish", "language": "Til", "signin": "Avval tizimga kiring."},

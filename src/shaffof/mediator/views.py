@@ -14,7 +14,7 @@ from shaffof.mediator.schemas import (
     OfficerLookup,
     Prefill,
 )
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CurrentActor, PlatformDep, StoredId
 
 router = APIRouter(tags=["registries"])
 
@@ -69,13 +69,13 @@ def messages(
     actor: CurrentActor,
     platform: PlatformDep,
     limit: int = Query(default=100, ge=1, le=500),
-    before: int | None = Query(default=None, ge=1),
+    before: int | None = Query(default=None, ge=1, le=MAX_INTEGER),
 ) -> list[MessagePublic]:
     """The message log (auditors), newest first."""
     return platform.mediator.messages(actor, limit=limit, before=before)
 
 
 @router.get("/mediator/messages/{message_id}/verify", response_model=MessageVerification)
-def verify_message(message_id: int, actor: CurrentActor, platform: PlatformDep) -> MessageVerification:
+def verify_message(message_id: StoredId, actor: CurrentActor, platform: PlatformDep) -> MessageVerification:
     """An entry checked against its sealed batch and the batch's RFC 3161 token."""
     return platform.mediator.verify_message(actor, message_id)

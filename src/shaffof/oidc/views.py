@@ -50,7 +50,9 @@ from shaffof.oidc.service import (
 )
 from shaffof.oidc.texts import TEXTS
 from shaffof.web.deps import CSRF_HEADER, SESSION_COOKIE, CsrfRejected, CurrentActor, PlatformDep, csrf_token
+from shaffof.web.ui import i18n
 from shaffof.web.ui.views import LANGUAGES, choose_language
+from shaffof.web.ui.views import templates as portal_templates
 
 FORM_COOKIE = "shaffof_form"  # double-submit CSRF token of the sign-in form (no session exists yet)
 _UI_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "ui" / "templates"
@@ -58,6 +60,10 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.loader = ChoiceLoader(
     [FileSystemLoader(str(Path(__file__).parent / "templates")), FileSystemLoader(str(_UI_TEMPLATES))]
 )
+# These pages extend the portal's base.html: its gettext words, navigation, signed-in account and CSRF helper
+# (`csrf(request)`; a page's own form token is `form_csrf`).
+i18n.install(templates.env)
+templates.env.globals.update(portal_templates.env.globals)
 
 router = APIRouter(include_in_schema=False)  # fixed paths: /.well-known/…, /oauth/…
 api_router = APIRouter(tags=["identity"])  # under /api/v1
@@ -190,7 +196,7 @@ def _render_outcome(
         claims_by_scope={s: PERSON_SCOPES[s].claims for s in asked},
         citation=CONSENT_CITATION,
         params=params,
-        csrf=csrf_token(platform.settings.secret_key, secret or ""),
+        form_csrf=csrf_token(platform.settings.secret_key, secret or ""),
     )
 
 
@@ -254,7 +260,7 @@ async def end_session(request: Request, platform: PlatformDep) -> Response:
             heading=TEXTS[lang]["sign_out"],
             message=TEXTS[lang]["confirm_sign_out"],
             confirm_logout=True,
-            csrf=csrf_token(platform.settings.secret_key, secret or ""),
+            form_csrf=csrf_token(platform.settings.secret_key, secret or ""),
         )
     if response is None:
         response = _page(
@@ -314,7 +320,7 @@ def _sign_in_page(
         next=next_path,
         since=since,
         current=user.acr.value if user else None,
-        csrf=form_token if step == "password" else csrf_token(platform.settings.secret_key, secret or ""),
+        form_csrf=form_token if step == "password" else csrf_token(platform.settings.secret_key, secret or ""),
         error=error,
         error_field=error_field or ("login" if step == "password" else step),
         challenge=challenge,
@@ -431,7 +437,7 @@ def _security_page(request: Request, platform: PlatformDep, secret: str, **extra
         lang,
         int(extra.pop("status", 200)),
         events=platform.oidc.security_events(actor),
-        csrf=csrf_token(platform.settings.secret_key, secret),
+        form_csrf=csrf_token(platform.settings.secret_key, secret),
         qr=segno.make(enrolment.otpauth_uri, error="m").svg_data_uri(scale=6) if enrolment else None,
         **extra,
     )

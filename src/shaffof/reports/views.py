@@ -68,7 +68,7 @@ def statistics(
     return platform.statistics.report(selected, group_by, language=lang)
 
 
-@router.get("/statistics.csv", response_class=PlainTextResponse)
+@router.get("/statistics.csv", response_class=PlainTextResponse, responses={200: {"content": {"text/csv": {}}}})
 def statistics_csv(
     platform: PlatformDep, selected: FiltersDep, group_by: GroupByQuery = GroupBy.total, lang: LangQuery = "en"
 ) -> PlainTextResponse:

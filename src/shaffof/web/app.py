@@ -29,7 +29,7 @@ from shaffof.platform import Platform
 from shaffof.privacy import pages as privacy_pages
 from shaffof.privacy import views as privacy_views
 from shaffof.reports import views as statistics_views
-from shaffof.web import problems
+from shaffof.web import openapi, problems
 from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer, ratings
 from shaffof.web.ui import account as account_views
 from shaffof.web.ui import citizen as citizen_views
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.platform = platform
     problems.install(app)
+    openapi.install(app)  # the spec declares every operation's problem+json answers
     oidc_views.install(app)  # RFC 6750 bearer errors of agency API calls
 
     @app.middleware("http")

@@ -13,7 +13,7 @@ from shaffof.errors import DomainError
 from shaffof.identity import service as identity
 from shaffof.identity import sessions
 from shaffof.identity.models import Role, TokenKind
-from shaffof.web.deps import SESSION_COOKIE, set_session_cookie
+from shaffof.web.deps import SESSION_COOKIE, StoredId, set_session_cookie
 from shaffof.web.ui.browser import (
     PRE_SESSION_COOKIE,
     PageRoute,
@@ -125,7 +125,7 @@ def inbox(request: Request) -> HTMLResponse:
 
 
 @router.post("/inbox/{notification_id}/read")
-def mark_read(notification_id: int, request: Request) -> Response:
+def mark_read(notification_id: StoredId, request: Request) -> Response:
     actor = signed_in(request)
     platform_of(request).notifications.mark_read(actor, notification_id)
     return redirect("/inbox")
