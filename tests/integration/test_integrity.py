@@ -591,7 +591,7 @@ def test_the_board_and_the_accountability_report_are_for_heads_and_auditors(clie
     for lang, heading in (("uz", "Halollik monitori"), ("ru", "Монитор добросовестности"), ("en", "Integrity monitor")):
         page = client.get(f"/integrity/findings?lang={lang}", headers=head)
         assert page.status_code == 200 and f'<html lang="{lang}">' in page.text and heading in page.text
-        assert number in page.text and '<main id="main">' in page.text and '<th scope="col">' in page.text
+        assert number in page.text and '<main id="main"' in page.text and '<th scope="col">' in page.text
     report_page = client.get("/integrity/officers?lang=en", headers=head)
     assert report_page.status_code == 200 and number in report_page.text
     assert client.get("/integrity/officers", headers=token(client, officer)).status_code == 403
