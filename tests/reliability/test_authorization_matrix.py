@@ -52,10 +52,8 @@ def cells(default: Outcome, **roles: Outcome) -> dict[str, Outcome]:
 
 # Who may do what, in the words of the policies (cases/policy.py, archive/policy.py, identity, privacy, pki).
 PUBLIC = cells(OK)
-# Public API routes that still read an Authorization header when one is sent: the agency system's OAuth token is
-# not a Shaffof API token, so it is refused as unknown rather than ignored (docs/oidc.md: agency tokens are for
-# /api/v1/agency/ only).
-PUBLIC_READING_TOKEN = cells(OK, agency_system=401)
+# The agency system's OAuth token is not a Shaffof API token: where a route reads the caller, it is refused as
+# unknown (401); agency tokens are for /api/v1/agency/ only (docs/oidc.md).
 SIGNED_IN = cells(OK, anonymous=401, agency_system=401)
 CITIZEN_ONLY = cells(403, citizen=OK, other_citizen=OK, anonymous=401, agency_system=401)
 STAFF_ONLY = cells(403, officer=OK, other_officer=OK, head=OK, anonymous=401, agency_system=401)
@@ -207,9 +205,6 @@ def classify(status: int) -> Outcome:
     if 200 <= status < 400:
         return OK
     return status
-
-
-Exercise = Callable[[Bench, str], int]
 
 
 # --- identity ---------------------------------------------------------------------------------------------------
