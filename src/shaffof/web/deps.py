@@ -22,7 +22,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The largest id, offset or index anything stored can have (PostgreSQL's bigint, SQLite's INTEGER): a larger number
 # in a path or query is refused as invalid (422) rather than failing in the database driver (found by the fuzzer).
 MAX_INTEGER = 2**63 - 1
-StoredId = Annotated[int, Path(le=MAX_INTEGER, description="an id given by the platform")]
+StoredId = Annotated[int, Path(ge=0, le=MAX_INTEGER, description="an id given by the platform")]
 
 
 class CsrfRejected(Forbidden):
