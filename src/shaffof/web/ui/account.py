@@ -143,7 +143,7 @@ def account(request: Request) -> HTMLResponse:
 
 
 @router.post("/account/sign-ins/{token_id}/end")
-def end_sign_in(token_id: int, request: Request) -> Response:
+def end_sign_in(token_id: StoredId, request: Request) -> Response:
     actor = signed_in(request)
     platform = platform_of(request)
     with platform.db.uow() as uow:
