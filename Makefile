@@ -47,9 +47,9 @@ demo: $(STAMP) ## load the demo data set into a fresh database (SCALE=1 → 2,00
 bench: $(STAMP) ## signed submissions end to end under load, with their ceilings (BENCH_ARGS="--help" for flags)
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
-soak: $(STAMP) ## the heavier reliability variants (more submissions and kills; docs/reliability.md)
+soak: $(STAMP) ## the reliability suite's heavy variants: ≥ 20,000 fuzzed API requests per database, more kills
 	scripts/system-deps --test
-	SHAFFOF_SOAK=1 $(BIN)/pytest tests/reliability $(PYTEST_ARGS)
+	SHAFFOF_SOAK=1 SHAFFOF_FUZZ_EXAMPLES=90 SHAFFOF_FUZZ_MINIMUM_REQUESTS=20000 $(BIN)/pytest -s tests/reliability $(PYTEST_ARGS)
 
 clean: ## remove the virtual environment and the local data (var/)
 	rm -rf $(VENV) var

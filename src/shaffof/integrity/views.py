@@ -21,7 +21,7 @@ from shaffof.integrity.schemas import (
     RecusalPublic,
     RulePublic,
 )
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import CurrentActor, PlatformDep, RowId
 
 router = APIRouter(prefix="/integrity", tags=["integrity"])
 
@@ -73,7 +73,7 @@ def findings(
 
 
 @router.post("/findings/{finding_id}/dismiss", response_model=FindingPublic)
-def dismiss(finding_id: int, body: Reasoned, actor: CurrentActor, platform: PlatformDep) -> FindingPublic:
+def dismiss(finding_id: RowId, body: Reasoned, actor: CurrentActor, platform: PlatformDep) -> FindingPublic:
     return platform.integrity.dismiss(actor, finding_id, body.reason)
 
 

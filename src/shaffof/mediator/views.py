@@ -20,7 +20,7 @@ from shaffof.mediator.schemas import (
     PolicyUpdate,
     Prefill,
 )
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CurrentActor, PlatformDep, RowId, StoredId
 
 router = APIRouter(tags=["registries"])
 
@@ -75,14 +75,14 @@ def messages(
     actor: CurrentActor,
     platform: PlatformDep,
     limit: int = Query(default=100, ge=1, le=500),
-    before: int | None = Query(default=None, ge=1),
+    before: int | None = Query(default=None, ge=1, le=MAX_INTEGER),
 ) -> list[MessagePublic]:
     """The message log (auditors), newest first."""
     return platform.mediator.messages(actor, limit=limit, before=before)
 
 
 @router.get("/mediator/messages/{message_id}/verify", response_model=MessageVerification)
-def verify_message(message_id: int, actor: CurrentActor, platform: PlatformDep) -> MessageVerification:
+def verify_message(message_id: StoredId, actor: CurrentActor, platform: PlatformDep) -> MessageVerification:
     """An entry checked against its sealed batch and the batch's RFC 3161 token."""
     return platform.mediator.verify_message(actor, message_id)
 
@@ -101,18 +101,18 @@ def add_policy(body: PolicyCreate, actor: CurrentActor, platform: PlatformDep) -
 
 
 @router.patch("/mediator/policies/{policy_id}", response_model=PolicyPublic)
-def change_policy(policy_id: int, body: PolicyUpdate, actor: CurrentActor, platform: PlatformDep) -> PolicyPublic:
+def change_policy(policy_id: RowId, body: PolicyUpdate, actor: CurrentActor, platform: PlatformDep) -> PolicyPublic:
     """Change a policy's categories, legal ground, citation or logging level (administrators), logged."""
     return platform.policies.change(Operator.of(actor), policy_id, body)
 
 
 @router.post("/mediator/policies/{policy_id}/revoke", response_model=PolicyPublic)
-def revoke_policy(policy_id: int, body: PolicyRevoke, actor: CurrentActor, platform: PlatformDep) -> PolicyPublic:
+def revoke_policy(policy_id: RowId, body: PolicyRevoke, actor: CurrentActor, platform: PlatformDep) -> PolicyPublic:
     """Revoke a policy (administrators): from the commit on it allows nothing; logged with who and why."""
     return platform.policies.revoke(Operator.of(actor), policy_id, body)
 
 
 @router.get("/mediator/policies/{policy_id}/changes", response_model=list[PolicyChangePublic])
-def policy_history(policy_id: int, actor: CurrentActor, platform: PlatformDep) -> list[PolicyChangePublic]:
+def policy_history(policy_id: RowId, actor: CurrentActor, platform: PlatformDep) -> list[PolicyChangePublic]:
     """Every change of the policy: when, by whom, why, before and after."""
     return platform.policies.history(actor, policy_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from shaffof.notify.schemas import InboxItem, NotificationPreferences
 from shaffof.notify.service import Notifications
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CurrentActor, PlatformDep, StoredId
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
 
@@ -26,14 +26,14 @@ def inbox(
     notifications: NotificationsDep,
     unread: bool = Query(default=False, description="only notices not yet read"),
     limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_INTEGER),
 ) -> list[InboxItem]:
     """The account's in-app notices, newest first."""
     return notifications.inbox(actor, unread_only=unread, limit=limit, offset=offset)
 
 
 @router.post("/{notification_id}/read", response_model=InboxItem)
-def mark_read(notification_id: int, actor: CurrentActor, notifications: NotificationsDep) -> InboxItem:
+def mark_read(notification_id: StoredId, actor: CurrentActor, notifications: NotificationsDep) -> InboxItem:
     """Mark a notice read."""
     return notifications.mark_read(actor, notification_id)
 

@@ -30,7 +30,7 @@ from shaffof.pki.schemas import (
     VerificationReport,
 )
 from shaffof.pki.service import Pki, verification_report
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CurrentActor, PlatformDep
 
 PEM = "application/x-pem-file"
 DER_CERTIFICATE = "application/pkix-cert"
@@ -172,7 +172,7 @@ def list_certificates(
     kind: CertificateKind | None = None,
     status: IssuanceStatus | None = None,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_INTEGER),
 ) -> list[CertificatePublic]:
     """Your certificates (administrators and auditors: all), newest first."""
     return pki.list_certificates(actor, kind=kind, status=status, limit=limit, offset=offset)

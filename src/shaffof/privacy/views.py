@@ -16,7 +16,7 @@ from shaffof.privacy.schemas import (
     DataExport,
     TombstonePublic,
 )
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CurrentActor, PlatformDep
 
 router = APIRouter(tags=["personal data"])
 
@@ -26,7 +26,7 @@ def my_access_log(
     actor: CurrentActor,
     platform: PlatformDep,
     limit: int = Query(default=100, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_INTEGER),
 ) -> list[AccessRecordPublic]:
     """Who read my data, when, why, on which legal ground and for which case — newest first."""
     return platform.privacy.my_access_log(actor, limit=limit, offset=offset)
@@ -40,7 +40,7 @@ def search_access_records(
     agency: str | None = Query(default=None, max_length=16),
     case: str | None = Query(default=None, max_length=64),
     limit: int = Query(default=100, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_INTEGER),
 ) -> list[AccessRecordPublic]:
     """The auditor's search (itself recorded as an access to each person found)."""
     return platform.privacy.search(actor, subject=subject, agency=agency, case=case, limit=limit, offset=offset)

@@ -69,7 +69,7 @@ def statistics(
     return platform.statistics.report(selected, group_by, language=lang)
 
 
-@router.get("/statistics.csv", response_class=PlainTextResponse)
+@router.get("/statistics.csv", response_class=PlainTextResponse, responses={200: {"content": {"text/csv": {}}}})
 def statistics_csv(
     platform: PlatformDep, selected: FiltersDep, group_by: GroupByQuery = GroupBy.total, lang: LangQuery = "en"
 ) -> PlainTextResponse:
@@ -106,7 +106,9 @@ def integrity_findings(report: Annotated[FindingsReport, Depends(_findings)]) ->
     return report
 
 
-@router.get("/statistics/integrity.csv", response_class=PlainTextResponse)
+@router.get(
+    "/statistics/integrity.csv", response_class=PlainTextResponse, responses={200: {"content": {"text/csv": {}}}}
+)
 def integrity_findings_csv(report: Annotated[FindingsReport, Depends(_findings)]) -> PlainTextResponse:
     """The same counts as CSV."""
     return PlainTextResponse(

@@ -28,7 +28,7 @@ from shaffof.pki import views as pki_views
 from shaffof.platform import Platform
 from shaffof.privacy import views as privacy_views
 from shaffof.reports import views as statistics_views
-from shaffof.web import problems
+from shaffof.web import openapi, problems
 from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer, ratings
 from shaffof.web.limits import BodyLimit, request_ceiling
 from shaffof.web.ui import account as account_views
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.platform = platform
     problems.install(app)
+    openapi.install(app)  # the spec declares every operation's problem+json answers
     oidc_views.install(app)  # RFC 6750 bearer errors of agency API calls
 
     # Innermost, added first: an oversized body is refused before a route reads it (web/limits.py says why).

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from shaffof.cases.service import Cases
 from shaffof.config import Settings
@@ -19,6 +19,13 @@ from shaffof.platform import Platform
 SESSION_COOKIE = "shaffof_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The largest id, offset or index anything stored can have (PostgreSQL's bigint, SQLite's INTEGER): a larger number
+# in a path or query is refused as invalid (422) rather than failing in the database driver (found by the fuzzer).
+MAX_INTEGER = 2**63 - 1
+StoredId = Annotated[int, Path(ge=0, le=MAX_INTEGER, description="an id given by the platform")]
+# Ids of tables with a 32-bit key (PostgreSQL INTEGER): a larger number is refused (422), never sent to the database.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=0, le=MAX_ROW_ID, description="an id given by the platform")]
 
 
 class CsrfRejected(Forbidden):

@@ -17,7 +17,7 @@ from shaffof.archive.schemas import (
     TombstonePublic,
 )
 from shaffof.archive.service import Archive
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CurrentActor, PlatformDep, RowId
 
 router = APIRouter(prefix="/admin/archive", tags=["archive"])
 
@@ -53,7 +53,7 @@ def place_hold(body: HoldCreate, actor: CurrentActor, archive: ArchiveDep) -> Ho
 
 @router.post("/holds/{registration_number}/{seq}/release", response_model=HoldPublic)
 def release_hold(
-    registration_number: str, seq: int, body: HoldRelease, actor: CurrentActor, archive: ArchiveDep
+    registration_number: str, seq: RowId, body: HoldRelease, actor: CurrentActor, archive: ArchiveDep
 ) -> HoldPublic:
     """Lift a hold (it stays in the history)."""
     return archive.release_hold(actor, registration_number, seq, body.reason, body.authority)
@@ -70,7 +70,7 @@ def tombstones(
     actor: CurrentActor,
     archive: ArchiveDep,
     limit: int = Query(default=100, ge=1, le=1000),
-    before: int | None = Query(default=None, ge=1),
+    before: int | None = Query(default=None, ge=1, le=MAX_INTEGER),
 ) -> list[TombstonePublic]:
     """What was disposed of, when, why and by whose authority — newest first, with each leaf hash."""
     return archive.tombstones(actor, limit=limit, before=before)

@@ -19,7 +19,7 @@ from shaffof.cases.schemas import (
     UploadPublic,
 )
 from shaffof.errors import FieldError
-from shaffof.web.deps import CasesDep, CurrentActor, PlatformDep, credential_secret
+from shaffof.web.deps import MAX_INTEGER, CasesDep, CurrentActor, PlatformDep, credential_secret
 
 router = APIRouter(tags=["cases"])
 
@@ -79,7 +79,7 @@ def my_cases(
     actor: CurrentActor,
     cases: CasesDep,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_INTEGER),
 ) -> list[CaseSummary]:
     """The signed-in applicant's own cases, newest first."""
     return cases.my_cases(actor, limit=limit, offset=offset)

@@ -17,7 +17,7 @@ from shaffof.ledger.schemas import (
     LogStatus,
 )
 from shaffof.ledger.service import MAX_CHECKPOINTS_PER_PAGE, Ledger, parse_hash
-from shaffof.web.deps import CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CurrentActor, PlatformDep
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
@@ -39,7 +39,7 @@ def checkpoint(ledger: LedgerDep) -> CheckpointPublic:
 def checkpoints(
     ledger: LedgerDep,
     limit: int = Query(default=20, ge=1, le=MAX_CHECKPOINTS_PER_PAGE),
-    before: int | None = Query(default=None, ge=1, description="page: checkpoints older than this id"),
+    before: int | None = Query(default=None, ge=1, le=MAX_INTEGER, description="page: checkpoints older than this id"),
 ) -> list[CheckpointPublic]:
     """The history of signed tree heads, newest first."""
     return ledger.checkpoints(limit=limit, before=before)
@@ -54,8 +54,8 @@ def status(ledger: LedgerDep) -> LogStatus:
 @router.get("/leaves", response_model=LeafRange)
 def leaves(
     ledger: LedgerDep,
-    start: int = Query(ge=0, description="index of the first leaf"),
-    end: int = Query(ge=0, description="index of the last leaf (inclusive); fewer may come back"),
+    start: int = Query(ge=0, le=MAX_INTEGER, description="index of the first leaf"),
+    end: int = Query(ge=0, le=MAX_INTEGER, description="index of the last leaf (inclusive); fewer may come back"),
 ) -> LeafRange:
     """Leaf hashes in index order — hashes only, never content — for monitors to rebuild the tree."""
     return ledger.leaves(start, end)
@@ -65,14 +65,16 @@ def leaves(
 def inclusion_proof(
     ledger: LedgerDep,
     leaf_hash: str = Query(description="base64 RFC 9162 leaf hash"),
-    tree_size: int = Query(ge=1),
+    tree_size: int = Query(ge=1, le=MAX_INTEGER),
 ) -> InclusionProofPublic:
     """RFC 9162 §2.1.3 audit path of a leaf in the tree of `tree_size` leaves."""
     return ledger.inclusion_proof(parse_hash(leaf_hash, "leaf_hash"), tree_size)
 
 
 @router.get("/proof/consistency", response_model=ConsistencyProofPublic)
-def consistency_proof(ledger: LedgerDep, first: int = Query(ge=1), second: int = Query(ge=1)) -> ConsistencyProofPublic:
+def consistency_proof(
+    ledger: LedgerDep, first: int = Query(ge=1, le=MAX_INTEGER), second: int = Query(ge=1, le=MAX_INTEGER)
+) -> ConsistencyProofPublic:
     """RFC 9162 §2.1.4 proof that the tree of `first` leaves is a prefix of the tree of `second` leaves."""
     return ledger.consistency_proof(first, second)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from shaffof.cases.models import CaseState
 from shaffof.cases.schemas import CasePublic, CaseSummary, Close, Decide, Forward, InfoRequest, Take
-from shaffof.web.deps import CasesDep, CurrentActor, PlatformDep
+from shaffof.web.deps import MAX_INTEGER, CasesDep, CurrentActor, PlatformDep
 
 router = APIRouter(prefix="/officer", tags=["officer"])
 
@@ -19,7 +19,7 @@ def queue(
     service: str | None = Query(default=None, max_length=64),
     mine: bool = False,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_INTEGER),
 ) -> list[CaseSummary]:
     """The agency's open cases, the nearest deadline first."""
     return cases.queue(actor, state=state, service=service, mine=mine, limit=limit, offset=offset)

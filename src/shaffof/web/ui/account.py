@@ -20,7 +20,7 @@ from shaffof.identity.models import Role
 from shaffof.oidc import signin
 from shaffof.oidc.models import Assurance
 from shaffof.oidc.texts import TEXTS
-from shaffof.web.deps import SESSION_COOKIE, set_session_cookie
+from shaffof.web.deps import SESSION_COOKIE, RowId, StoredId, set_session_cookie
 from shaffof.web.ui.browser import (
     PRE_SESSION_COOKIE,
     PageRoute,
@@ -136,7 +136,7 @@ def inbox(request: Request) -> HTMLResponse:
 
 
 @router.post("/inbox/{notification_id}/read")
-def mark_read(notification_id: int, request: Request) -> Response:
+def mark_read(notification_id: StoredId, request: Request) -> Response:
     actor = signed_in(request)
     platform_of(request).notifications.mark_read(actor, notification_id)
     return redirect("/inbox")
@@ -172,7 +172,7 @@ def account(request: Request) -> HTMLResponse:
 
 
 @router.post("/account/sign-ins/{token_id}/end")
-def end_sign_in(token_id: int, request: Request) -> Response:
+def end_sign_in(token_id: RowId, request: Request) -> Response:
     actor = signed_in(request)
     platform = platform_of(request)
     with platform.db.uow() as uow:
