@@ -8,12 +8,10 @@ WebAuthn refuses IP addresses as relying-party ids, so the server is addressed a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from shaffof.config import Settings
 from shaffof.db.engine import Database
@@ -24,17 +22,12 @@ from tests.integration.test_live import free_port, serving
 from tests.integration.test_oidc import provider_app
 from tests.integration.test_pki_cloud import Clock
 
-CHROMIUM = Path("/usr/bin/chromium")
 
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is required for the browser tests: apt-get install chromium", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser: Browser) -> Browser:
+    """The package's Chromium (tests/e2e/conftest.py): a second sync_playwright() here would fail while the
+    package's is open ("Sync API inside the asyncio loop") whenever another browser test ran first."""
+    return browser
 
 
 def sign_in(page: Page, base: str, next_path: str, level: str = "low") -> None:
