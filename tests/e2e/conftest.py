@@ -1,7 +1,8 @@
 """A real Chromium (Debian's /usr/bin/chromium) driven by Playwright, and the app on a real uvicorn server.
 
-Playwright's own browser download is never used. A missing Chromium fails the tests (never skips them),
-so a machine without it shows a red build. Screenshots go to SHAFFOF_TEST_ARTIFACTS (default
+Playwright's own browser download is never used. A missing Chromium, or a missing axe-core (the
+accessibility engine scripts/system-deps --test installs into .cache/axe/), fails the tests (never skips
+them), so a machine without them shows a red build. Screenshots go to SHAFFOF_TEST_ARTIFACTS (default
 test-artifacts/ in the repository).
 """
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.web.app import create_app
+from tests.e2e.accessibility import axe_source
 from tests.factories import World
 from tests.integration.test_live import serving
 
@@ -40,6 +42,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
             "(scripts/system-deps --test installs Debian's chromium)",
             pytrace=False,
         )
+    axe_source()  # fails the same way when axe-core is missing
     args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses its sandbox as root
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
     try:

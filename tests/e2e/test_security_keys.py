@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page
 from shaffof.config import Settings
 from shaffof.db.engine import Database
 from shaffof.platform import Platform
+from tests.e2e.accessibility import assert_accessible
 from tests.factories import PASSWORD, World
 from tests.integration.test_live import free_port, serving
 from tests.integration.test_oidc import provider_app
@@ -57,6 +58,8 @@ def test_a_person_adds_a_security_key_and_signs_in_with_it(
         # Password, then the authenticator app (enrolled on the security page), then a security key.
         sign_in(page, base, "/account")
         page.get_by_role("button", name="Connect an app").click()
+        page.wait_for_load_state("load")
+        assert_accessible(page)  # the enrolment page: the secret and its QR code
         secret = re.search(r"[A-Z2-7]{16,}", page.locator("code").first.inner_text()).group(0)
         page.get_by_label("Authenticator code or recovery code").fill(pyotp.TOTP(secret).at(clock.now))
         page.get_by_role("button", name="Continue").click()
@@ -68,12 +71,14 @@ def test_a_person_adds_a_security_key_and_signs_in_with_it(
         page.get_by_role("button", name="Add a key").click()
         page.wait_for_load_state("load")
         page.get_by_role("cell", name=re.compile("Security key added")).wait_for(timeout=15_000)
+        assert_accessible(page)  # the account page listing the key
 
         # Sign out (our confirmation form), then in again: the key answers the second-factor step.
         page.goto(f"{base}/oauth/end-session")
         page.get_by_role("main").get_by_role("button", name="Sign out").click()
         sign_in(page, base, "/account", level="substantial")
         assert page.get_by_label("Authenticator code or recovery code").is_visible()
+        assert_accessible(page)  # the second-factor step
         page.get_by_role("button", name="Use a security key").click()
         page.wait_for_url(f"{base}/account", timeout=15_000)
         assert page.get_by_role("cell", name=re.compile("security key Virtual key")).count() == 1
