@@ -60,6 +60,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*")
 
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+import pyotp  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
@@ -238,6 +239,30 @@ def login(client: httpx.Client, name: str, password: str) -> str:
     return str(response.json()["access_token"])
 
 
+def enrol_second_factor(client: httpx.Client, token: str) -> pyotp.TOTP:
+    """The citizen connects an authenticator app (TOTP): most services ask for the ``substantial`` sign-in level
+    (a password and a second factor, docs/oidc.md), as a real citizen's app would have it."""
+    headers = {"Authorization": f"Bearer {token}"}
+    started = client.post("/api/v1/auth/totp/enrol", headers=headers)
+    if started.status_code not in (200, 201):
+        raise BenchFailure(f"authenticator enrolment answered {started.status_code}: {started.text}")
+    totp = pyotp.TOTP(started.json()["secret"])
+    confirmed = client.post("/api/v1/auth/totp/confirm", json={"code": totp.now()}, headers=headers)
+    if confirmed.status_code not in (200, 204):
+        raise BenchFailure(f"authenticator confirmation answered {confirmed.status_code}: {confirmed.text}")
+    return totp
+
+
+def step_up(client: httpx.Client, name: str, password: str, totp: pyotp.TOTP) -> str:
+    """Sign in again with the authenticator's code: a token at the ``substantial`` level."""
+    response = client.post(
+        "/api/v1/auth/login", json={"login": name, "password": password, "second_factor": totp.now()}
+    )
+    if response.status_code != 200:
+        raise BenchFailure(f"login with a second factor as {name} answered {response.status_code}: {response.text}")
+    return str(response.json()["access_token"])
+
+
 def certify(client: httpx.Client, token: str) -> tuple[ec.EllipticCurvePrivateKey, list[x509.Certificate]]:
     """A key held by the citizen, certified by the platform's CA (the subject comes from their person record)."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -280,6 +305,10 @@ def prepare(base_url: str, url: str, args: argparse.Namespace, pool: int) -> Pre
         raise BenchFailure(f"the database holds {len(logins)} citizens, fewer than --citizens {args.citizens}")
     with httpx.Client(base_url=base_url, timeout=60) as client:
         tokens = [login(client, name, DEMO_PASSWORD) for name in logins]
+        authenticators = [enrol_second_factor(client, token) for token in tokens]
+        # A TOTP code is accepted once: wait for the authenticators' next 30-second step, then step up.
+        time.sleep(30.5 - time.time() % 30)
+        tokens = [step_up(client, name, DEMO_PASSWORD, totp) for name, totp in zip(logins, authenticators, strict=True)]
         keys = [certify(client, token) for token in tokens]
         officer_token = login(client, OFFICER, DEMO_PASSWORD)
         now = dt.datetime.now(dt.UTC)
