@@ -8,30 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from shaffof.errors import DomainError
 from shaffof.web.deps import OptionalActor, PlatformDep
-from shaffof.web.ui.views import LANGUAGES, choose_language
-from shaffof.web.ui.views import templates as portal_templates
+from shaffof.web.ui.views import LANGUAGES, choose_language, domain_templates
 
 router = APIRouter(include_in_schema=False)
 
-# The portal's environment (gettext, navigation, CSRF token that base.html needs) with this domain's templates
-# looked up first.
-templates = Jinja2Templates(
-    env=portal_templates.env.overlay(
-        loader=jinja2.ChoiceLoader(
-            [
-                jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                jinja2.FileSystemLoader(Path(__file__).parent.parent / "web" / "ui" / "templates"),
-            ]
-        )
-    )
-)
+templates = domain_templates(Path(__file__).parent / "templates")
 # base.html is the portal's: its texts (gettext), date filters, navigation, account and CSRF helpers.
 
 COMMON = {

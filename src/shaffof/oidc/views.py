@@ -16,8 +16,6 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 
 from shaffof.canonical_json import canonicalize
@@ -49,20 +47,12 @@ from shaffof.oidc.service import (
 )
 from shaffof.oidc.texts import TEXTS
 from shaffof.web.deps import CSRF_HEADER, SESSION_COOKIE, CsrfRejected, CurrentActor, PlatformDep, csrf_token
-from shaffof.web.ui import i18n
 from shaffof.web.ui.account import account_page
-from shaffof.web.ui.views import LANGUAGES, choose_language
-from shaffof.web.ui.views import templates as ui_templates
+from shaffof.web.ui.views import LANGUAGES, choose_language, domain_templates
 
 FORM_COOKIE = "shaffof_form"  # double-submit CSRF token of the sign-in form (no session exists yet)
-_UI_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "ui" / "templates"
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.loader = ChoiceLoader(
-    [FileSystemLoader(str(Path(__file__).parent / "templates")), FileSystemLoader(str(_UI_TEMPLATES))]
-)
 # The pages extend the portal's base.html: its gettext, locale filters, navigation and account box.
-i18n.install(templates.env)
-templates.env.globals.update({k: v for k, v in ui_templates.env.globals.items() if k not in templates.env.globals})
+templates = domain_templates(Path(__file__).parent / "templates")
 
 router = APIRouter(include_in_schema=False)  # fixed paths: /.well-known/…, /oauth/…
 api_router = APIRouter(tags=["identity"])  # under /api/v1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -25,6 +26,15 @@ __all__ = ["LANGUAGES", "choose_language", "render", "router", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 i18n.install(templates.env)
+
+
+def domain_templates(directory: Path) -> Jinja2Templates:
+    """Another domain's pages: its ``directory`` looked up first, then the portal's templates, in an overlay of
+    the portal's environment — the same gettext, filters, navigation and CSRF helpers that base.html needs."""
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(directory), templates.env.loader])  # type: ignore[list-item]
+    return Jinja2Templates(env=templates.env.overlay(loader=loader))
+
+
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
