@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
+    # argon2id hashes running at once per process; each holds argon2_memory_kib (identity/passwords.py).
+    argon2_parallel: int = Field(default=1, ge=1, le=64)
 
     # Services shipped with the platform, imported by `shaffof init` / `shaffof demo`.
     services_dir: Path = Path("services")

@@ -229,7 +229,9 @@ class Platform:
         return cls(
             settings=settings,
             db=db,
-            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+            passwords=Passwords(
+                settings.argon2_time_cost, settings.argon2_memory_kib, parallel=settings.argon2_parallel
+            ),
             login_policy=LoginPolicy(
                 max_failures=settings.login_max_failures,
                 window=dt.timedelta(seconds=settings.login_failure_window_seconds),

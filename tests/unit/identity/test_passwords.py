@@ -61,3 +61,45 @@ def test_needs_rehash_is_false_for_current_parameters(passwords: Passwords) -> N
 def test_needs_rehash_when_parameters_change(passwords: Passwords, time_cost: int, memory_kib: int) -> None:
     stored = passwords.hash(PASSWORD)
     assert Passwords(time_cost=time_cost, memory_kib=memory_kib).needs_rehash(stored) is True
+
+
+PEAK_PROBE = """
+import sys, threading
+from shaffof.identity.passwords import Passwords
+
+def peak_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+passwords = Passwords(time_cost=1, memory_kib=32 * 1024, parallel=int(sys.argv[1]))
+stored = passwords.hash("correct horse battery staple")
+before = peak_kib()
+start = threading.Barrier(6)
+def sign_in():
+    start.wait()
+    assert passwords.verify(stored, "correct horse battery staple")
+threads = [threading.Thread(target=sign_in) for _ in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(peak_kib() - before)
+"""
+
+
+def _peak_growth_kib(parallel: int) -> int:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_PROBE, str(parallel)], capture_output=True, text=True, check=True, timeout=120
+    )
+    return int(done.stdout.strip())
+
+
+def test_concurrent_sign_ins_hold_at_most_the_allowed_hashes_in_memory() -> None:
+    """Six sign-ins at once in one process: with ``parallel=1`` they take turns, so the process's peak memory
+    grows by less than one more hash (32 MiB here); without the bound (six slots) it grows by several."""
+    assert _peak_growth_kib(1) < 32 * 1024
+    assert _peak_growth_kib(6) > 2 * 32 * 1024
