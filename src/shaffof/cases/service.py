@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -108,6 +109,10 @@ LEFT_UNCONSIDERED_CITATION = Citation(
     title="Anonymous appeals and appeals by an unauthorised representative are left unconsidered",
     url="https://lex.uz/docs/3336171",
 )
+
+
+# Case lists (queue, my cases) never show the form: leave it in the database (its JSON is the bulk of a row).
+_SUMMARY_ONLY = orm.defer(Case.form)
 
 
 class CaseEventHandler(Protocol):
@@ -808,6 +813,7 @@ class Cases:
         with self._db.reading() as session:
             statement = (
                 sa.select(Case)
+                .options(_SUMMARY_ONLY)
                 .where(Case.applicant_account_id == actor.account_id)
                 .order_by(Case.received_at.desc())
                 .limit(limit)
@@ -828,7 +834,7 @@ class Cases:
         """The agency's open cases, the nearest deadline first."""
         agency_id = policy.ensure_staff(actor)
         with self._db.reading() as session:
-            statement = sa.select(Case).where(Case.agency_id == agency_id)
+            statement = sa.select(Case).options(_SUMMARY_ONLY).where(Case.agency_id == agency_id)
             if state is not None:
                 statement = statement.where(Case.state == state)
             else:
@@ -841,20 +847,24 @@ class Cases:
             return self._summaries(session, list(session.scalars(statement)))
 
     def _summaries(self, session: Session, cases: list[Case]) -> list[CaseSummary]:
-        services = _by_id(session, Service, {c.service_id for c in cases})
-        agencies = _by_id(session, Agency, {c.agency_id for c in cases})
-        assignees = _by_id(session, Account, {c.assignee_account_id for c in cases if c.assignee_account_id})
+        # Only the names a list shows: a service row carries its whole form schema, a case its form (JSON that
+        # would be parsed for every row of a queue page and then thrown away).
+        services = _column_by_id(session, Service.id, Service.code, {c.service_id for c in cases})
+        agencies = _column_by_id(session, Agency.id, Agency.code, {c.agency_id for c in cases})
+        assignees = _column_by_id(
+            session, Account.id, Account.display_name, {c.assignee_account_id for c in cases if c.assignee_account_id}
+        )
         pending = self._integrity.awaiting_approval(session, cases) if self._integrity is not None else set()
         return [
             CaseSummary(
                 registration_number=c.registration_number,
                 kind=c.kind,
                 state=c.state,
-                service=services[c.service_id].code,
-                agency=agencies[c.agency_id].code,
+                service=services[c.service_id],
+                agency=agencies[c.agency_id],
                 received_at=c.received_at,
                 due_at=c.due_at,
-                assignee=assignees[c.assignee_account_id].display_name if c.assignee_account_id else None,
+                assignee=assignees[c.assignee_account_id] if c.assignee_account_id else None,
                 sla=self._sla_now(c),
                 awaiting_approval=c.id in pending,
             )
@@ -1721,7 +1731,8 @@ def _actor_label(name: str | None, role: Role | None, viewer: Actor) -> str | No
     return f"{name} ({role.value})"
 
 
-def _by_id(session: Session, model: type[Any], ids: set[Any]) -> dict[Any, Any]:
+def _column_by_id(session: Session, key: Any, column: Any, ids: set[Any]) -> dict[Any, Any]:
+    """``{id: column}`` for the given ids, one query, without loading whole rows."""
     if not ids:
         return {}
-    return {row.id: row for row in session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    return dict(session.execute(sa.select(key, column).where(key.in_(ids))).tuples().all())
