@@ -146,6 +146,8 @@ MALFORMED_BODIES: list[tuple[str, bytes, dict[str, str], int]] = [
         ("invalid UTF-8", b'{"service":"appeal-to-hokimiyat","form":{"subject":"\xff\xfe\xc0\xaf"}}', {}, 400),
         ("a lone surrogate", b'{"service":"appeal-to-hokimiyat","agency":"YUNUSHOK","form":'
          + json.dumps({**APPEAL_FORM, "subject": "x"}).encode().replace(b'"x"', b'"\\ud800"') + b"}", {}, 422),
+        ("a NUL character in a text field", b'{"service":"appeal-to-hokimiyat","agency":"YUNUSHOK","form":'
+         + json.dumps({**APPEAL_FORM, "subject": "x"}).encode().replace(b'"x"', b'"a\\u0000b"') + b"}", {}, 422),
         ("a gzip bomb (50 MB of zeros)", gzip.compress(b"0" * 50 * 1024 * 1024), {"Content-Encoding": "gzip"}, 400),
 ]  # fmt: skip
 
@@ -169,6 +171,36 @@ def test_malformed_json_bodies_are_4xx_problems_and_store_nothing(
             assert problem["errors"] and all(e["path"].startswith("form") for e in problem["errors"]), (name, problem)
         assert stored(database, settings.data_dir) == before, name
         still_up(live)
+
+
+def test_the_nul_character_is_refused_wherever_text_arrives_naming_the_field(
+    live: Live, database: Database, settings: Settings
+) -> None:
+    """PostgreSQL cannot store U+0000 in text (the fuzzer's 500 on PostgreSQL); SQLite would keep it silently. Both
+    answer 422 with the field, from the query string, the path, a JSON body and a URL-encoded form."""
+    before = stored(database, settings.data_dir)
+    answers = {
+        "query/q": httpx.get(f"{live.base_url}/api/v1/services?category=x&q=road%00s", timeout=30),
+        "path": httpx.get(f"{live.base_url}/api/v1/cases/TOSHHOK-2026-%00", headers=live.auth(), timeout=30),
+        "login": httpx.post(
+            f"{live.base_url}/login",
+            content=b"login=ali%00ce&password=x",
+            timeout=30,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        "form/text": httpx.post(
+            f"{live.base_url}/api/v1/cases",
+            json={"service": "appeal-to-hokimiyat", "agency": "YUNUSHOK", "form": {**APPEAL_FORM, "text": "a\x00b"}},
+            headers=live.auth(),
+            timeout=30,
+        ),
+    }
+    for field, answer in answers.items():
+        assert answer.status_code == 422, (field, answer.status_code, answer.text[:300])
+        assert answer.headers["content-type"] == PROBLEM, field
+        assert [e["path"] for e in answer.json()["errors"]] == [field], (field, answer.json())
+    assert stored(database, settings.data_dir) == before
+    still_up(live)
 
 
 NOT_WHAT_THEY_CLAIM: list[tuple[str, bytes, str, int]] = [

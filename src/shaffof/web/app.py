@@ -31,6 +31,7 @@ from shaffof.reports import views as statistics_views
 from shaffof.web import openapi, problems
 from shaffof.web.api import admin, archive, auth, cases, catalog, deadlines, health, ledger, officer, ratings
 from shaffof.web.limits import BodyLimit, request_ceiling
+from shaffof.web.text_guard import TextGuard
 from shaffof.web.ui import account as account_views
 from shaffof.web.ui import citizen as citizen_views
 from shaffof.web.ui import deadlines as deadline_views
@@ -88,7 +89,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     openapi.install(app)  # the spec declares every operation's problem+json answers
     oidc_views.install(app)  # RFC 6750 bearer errors of agency API calls
 
-    # Innermost, added first: an oversized body is refused before a route reads it (web/limits.py says why).
+    # Innermost, added first: text holding U+0000 is refused with its field named (web/text_guard.py), inside the
+    # body ceiling; an oversized body is refused before a route reads it (web/limits.py says why).
+    app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit, limit=request_ceiling(settings.max_document_bytes))
 
     @app.middleware("http")

@@ -101,6 +101,20 @@ def install(app: FastAPI) -> None:
             headers=getattr(error, "headers", None),
         )
 
+    @app.exception_handler(sa.exc.DataError)
+    async def _data_refused(request: Request, error: sa.exc.DataError) -> JSONResponse:
+        # The database refused a value the validation let through (PostgreSQL: a NUL in a multipart text field,
+        # a number out of a column's range): the unit of work rolled back, so nothing was stored.
+        log.warning("value refused by the database", path=request.url.path, error_type=type(error.orig).__name__)
+        return problem(
+            request,
+            status=422,
+            title="Some fields are invalid",
+            detail="A value cannot be stored as sent (a character or number outside what its field holds); "
+            "nothing was changed.",
+            code="invalid-input",
+        )
+
     @app.exception_handler(sa.exc.OperationalError)
     @app.exception_handler(sa.exc.InterfaceError)
     async def _database_unavailable(request: Request, error: sa.exc.DBAPIError) -> JSONResponse:
