@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -220,6 +221,9 @@ class RelativesFromTheTest:
 
     def relatives(self, session: Session, person_id: int) -> set[int]:
         return {b for a, b in self.pairs if a == person_id} | {a for a, b in self.pairs if b == person_id}
+
+    def related_to(self, session: Session, person_ids: Collection[int], person_id: int) -> set[int]:
+        return {candidate for candidate in person_ids if person_id in self.relatives(session, candidate)}
 
 
 def test_a_case_filed_by_an_officers_relative_is_never_routed_to_that_officer(world: World) -> None:

@@ -75,6 +75,22 @@ def test_relatives_are_spouse_parents_children_and_siblings_through_a_shared_par
         assert ties.relatives(session, ids[bob]) == set()
 
 
+def test_asking_for_a_whole_body_at_once_answers_as_asking_each_officer(world: World) -> None:
+    """Assignment asks ``related_to`` for all of a body's officers in a few queries; for every pair of people it
+    must say exactly what ``relatives`` says of each."""
+    registry_data.load(world)
+    add_son(world)
+    codes = (world.pinfls["alice"], world.pinfls["bob"], registry_data.HUSBAND, registry_data.DAUGHTER, SON)
+    everyone = list(person_ids(world, *codes).values())
+    ties = RegistryFamilyTies()
+    with world.platform.db.reading() as session:
+        for applicant in everyone:
+            expected = {officer for officer in everyone if applicant in ties.relatives(session, officer)}
+            assert ties.related_to(session, everyone, applicant) == expected
+        assert ties.related_to(session, [], everyone[0]) == set()
+        assert any(ties.related_to(session, everyone, applicant) for applicant in everyone)  # the data has ties
+
+
 def test_an_officer_married_to_the_applicant_per_the_registry_is_never_assigned(world: World) -> None:
     registry_data.load(world)
     husband = registry_data.HUSBAND

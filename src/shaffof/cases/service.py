@@ -8,12 +8,13 @@ case row, events, documents, idempotency record — or none.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -570,22 +571,17 @@ class Cases:
     def _next_registration_number(self, session: Session, agency: Agency, at: dt.datetime) -> str:
         """``<AGENCY>-<YEAR>-<NNNNNN>``, gapless per agency and year, unique under concurrency.
 
-        The counter row is created if missing (insert-or-ignore) and incremented with UPDATE … RETURNING,
-        which row-locks it on PostgreSQL; on SQLite the write transaction holds the database lock.
+        The counter is incremented with UPDATE … RETURNING, which row-locks it on PostgreSQL; on SQLite the write
+        transaction holds the database lock. The year's first number creates the row first (insert-or-ignore,
+        so two first submissions at once both count on one row). The statements are built once.
         """
         year = at.astimezone(self._tz).year
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(
-            insert(RegistrationCounter)
-            .values(agency_id=agency.id, year=year, last_value=0)
-            .on_conflict_do_nothing(index_elements=["agency_id", "year"])
-        )
-        value = session.execute(
-            sa.update(RegistrationCounter)
-            .where(RegistrationCounter.agency_id == agency.id, RegistrationCounter.year == year)
-            .values(last_value=RegistrationCounter.last_value + 1)
-            .returning(RegistrationCounter.last_value)
-        ).scalar_one()
+        dialect = session.get_bind().dialect.name
+        keys = {"counter_agency": agency.id, "counter_year": year}
+        value = session.execute(_COUNTER_NEXT, keys).scalar_one_or_none()
+        if value is None:
+            session.execute(_counter_create(dialect), keys)
+            value = session.execute(_COUNTER_NEXT, keys).scalar_one()
         return f"{agency.code}-{year}-{value:06d}"
 
     def _register(self, session: Session, case: Case, at: dt.datetime) -> None:
@@ -1731,8 +1727,29 @@ def _actor_label(name: str | None, role: Role | None, viewer: Actor) -> str | No
     return f"{name} ({role.value})"
 
 
+# Core statements on the table, not the ORM entity: no session synchronisation to do for a counter nobody holds.
+_COUNTERS = cast(sa.Table, RegistrationCounter.__table__)
+_COUNTER_NEXT = (
+    sa.update(_COUNTERS)
+    .where(_COUNTERS.c.agency_id == sa.bindparam("counter_agency"), _COUNTERS.c.year == sa.bindparam("counter_year"))
+    .values(last_value=_COUNTERS.c.last_value + 1)
+    .returning(_COUNTERS.c.last_value)
+)
+
+
+@functools.cache
+def _counter_create(dialect: str) -> sa.Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement: sa.Executable = (
+        insert(_COUNTERS)
+        .values(agency_id=sa.bindparam("counter_agency"), year=sa.bindparam("counter_year"), last_value=0)
+        .on_conflict_do_nothing(index_elements=["agency_id", "year"])
+    )
+    return statement
+
+
 def _column_by_id(session: Session, key: Any, column: Any, ids: set[Any]) -> dict[Any, Any]:
     """``{id: column}`` for the given ids, one query, without loading whole rows."""
     if not ids:
         return {}
-    return dict(session.execute(sa.select(key, column).where(key.in_(ids))).tuples().all())
+    return {id_: value for id_, value in session.execute(sa.select(key, column).where(key.in_(ids)))}

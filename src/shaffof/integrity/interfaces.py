@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,6 +22,11 @@ class FamilyTies(Protocol):
 
     def relatives(self, session: Session, person_id: int) -> set[int]:
         """The person ids of ``person_id``'s family members, read within the caller's ``session``."""
+        ...
+
+    def related_to(self, session: Session, person_ids: Collection[int], person_id: int) -> set[int]:
+        """Those of ``person_ids`` who have ``person_id`` among their ``relatives`` — the same answer as asking
+        each of them, in a few queries for a whole body's officers (assignment asks at every submission)."""
         ...
 
 

@@ -52,7 +52,7 @@ from shaffof.integrity.models import (
     RecusalRecord,
 )
 from shaffof.integrity.monitor import CHECKS, Context, Hit
-from shaffof.integrity.recusal import recusal_reason
+from shaffof.integrity.recusal import recusal_reason, recusal_reasons
 from shaffof.integrity.report import officer_report
 from shaffof.integrity.rules import RULES, IntegrityRule
 from shaffof.integrity.schemas import (
@@ -122,13 +122,15 @@ class Integrity:
         rule = assignment.resolve_rule(session, case, service)
         officers = assignment.officers_of(session, case.agency_id)
         profiles = assignment.profiles_of(session, officers)
+        skilled = [
+            officer
+            for officer in officers
+            if not rule.skills or set(rule.skills) <= set(profiles[officer.id].skills if officer.id in profiles else [])
+        ]
+        recused = recusal_reasons(session, skilled, case, self.family_ties)
         eligible = []
-        for officer in officers:
-            if rule.skills and not set(rule.skills) <= set(
-                profiles[officer.id].skills if officer.id in profiles else []
-            ):
-                continue
-            why = recusal_reason(session, officer, case, self.family_ties)
+        for officer in skilled:
+            why = recused.get(officer.id)
             if why is not None:  # logged for the head; the case's timeline does not say who or why
                 session.add(_refusal(case, officer.id, "assign", why, at).row())
                 continue

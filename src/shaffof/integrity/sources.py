@@ -11,6 +11,7 @@ auditors' reads, whose ground is the oversight itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -41,6 +42,45 @@ class RegistryFamilyTies:
         if not pinfls:
             return set()
         return set(session.scalars(sa.select(Person.id).where(Person.pinfl.in_(pinfls))))
+
+    def related_to(self, session: Session, person_ids: Collection[int], person_id: int) -> set[int]:
+        """As ``relatives`` asked of each of ``person_ids``, set-based: is ``person_id`` among their direct
+        relations (recorded either way) or among the children of their recorded parents?"""
+        if not person_ids:
+            return set()
+        query = sa.select(Person.pinfl, Person.id).where(Person.id.in_(set(person_ids)))
+        pinfls: dict[str, int] = {pinfl: id_ for pinfl, id_ in session.execute(query)}
+        target = session.scalar(sa.select(Person.pinfl).where(Person.id == person_id))
+        if target is None or not pinfls:
+            return set()
+        candidates = set(pinfls) - {target}
+        relation = FamilyRelation
+        found = set(
+            session.scalars(
+                sa.select(relation.pinfl).where(relation.pinfl.in_(candidates), relation.relative_pinfl == target)
+            )
+        )
+        found |= set(
+            session.scalars(
+                sa.select(relation.relative_pinfl).where(
+                    relation.relative_pinfl.in_(candidates), relation.pinfl == target
+                )
+            )
+        )
+        mine, theirs = aliased(FamilyRelation), aliased(FamilyRelation)
+        found |= set(
+            session.scalars(  # my parents have the target as their child
+                sa.select(mine.pinfl)
+                .join(theirs, mine.relative_pinfl == theirs.pinfl)
+                .where(
+                    mine.pinfl.in_(candidates),
+                    mine.relation == Relation.parent,
+                    theirs.relation == Relation.child,
+                    theirs.relative_pinfl == target,
+                )
+            )
+        )
+        return {pinfls[pinfl] for pinfl in found}
 
 
 class TrackerAccessLog:

@@ -22,9 +22,11 @@ What each event adds (the data dictionary, reports/dictionary.py, states the sam
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -124,45 +126,43 @@ class Rollups:
     # ------------------------------------------------------------------ writing
 
     def write(self, session: Session, tally: Tally) -> None:
-        """Add the tally to the stored counters (insert-or-add, one statement per cell)."""
-        postgres = session.get_bind().dialect.name == "postgresql"
-        insert = postgresql.insert if postgres else sqlite.insert
+        """Add the tally to the stored counters (insert-or-add, one statement per cell).
+
+        The statements are built once per dialect and set of counters and reused with new values: building an
+        upsert of fifteen counters and its cache key took a tenth of a submission's CPU (docs/performance.md).
+        """
+        dialect = session.get_bind().dialect.name
         regions = _regions(session, {agency for agency, _, _ in tally.counters})
         for (agency_id, service_id, month), increments in sorted(tally.counters.items()):
             values = {name: int(increments.get(name, 0)) for name in COUNTERS}
-            statement = insert(StatsMonthly).values(
-                agency_id=agency_id, service_id=service_id, month=month, region=regions.get(agency_id, ""), **values
-            )
-            excluded = statement.excluded  # a new alias on each access: build it once, not once per counter
+            added = tuple(name for name in COUNTERS if values[name])
             session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["month", "agency_id", "service_id"],
-                    set_={name: getattr(StatsMonthly, name) + excluded[name] for name in values if values[name]},
-                )
-                if any(values.values())
-                else statement.on_conflict_do_nothing(index_elements=["month", "agency_id", "service_id"])
+                _monthly_upsert(dialect, added),
+                {
+                    "agency_id": agency_id,
+                    "service_id": service_id,
+                    "month": month,
+                    "region": regions.get(agency_id, ""),
+                    **values,
+                },
             )
         by_agency: dict[tuple[int, str, int], int] = defaultdict(int)
         for (agency_id, service_id, month, days), decisions in sorted(tally.days.items()):
             by_agency[(agency_id, month, days)] += decisions
-            statement = insert(StatsProcessingDays).values(
-                agency_id=agency_id, service_id=service_id, month=month, days=days, decisions=decisions
-            )
             session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["service_id", "month", "agency_id", "days"],
-                    set_={"decisions": StatsProcessingDays.decisions + statement.excluded.decisions},
-                )
+                _days_upsert(dialect),
+                {
+                    "agency_id": agency_id,
+                    "service_id": service_id,
+                    "month": month,
+                    "days": days,
+                    "decisions": decisions,
+                },
             )
         for (agency_id, month, days), decisions in sorted(by_agency.items()):
-            summed = insert(StatsAgencyProcessingDays).values(
-                agency_id=agency_id, month=month, days=days, decisions=decisions
-            )
             session.execute(
-                summed.on_conflict_do_update(
-                    index_elements=["month", "agency_id", "days"],
-                    set_={"decisions": StatsAgencyProcessingDays.decisions + summed.excluded.decisions},
-                )
+                _agency_days_upsert(dialect),
+                {"agency_id": agency_id, "month": month, "days": days, "decisions": decisions},
             )
 
     # ------------------------------------------------------------------ rebuilding
@@ -199,6 +199,49 @@ class Rollups:
 
 
 _COUNTED_KINDS = (EventKind.submitted, EventKind.forwarded, EventKind.contested, EventKind.decided)
+
+
+def _insert(dialect: str, model: type[Any]) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (both dialects' ``Insert`` classes)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+@functools.cache
+def _monthly_upsert(dialect: str, added: tuple[str, ...]) -> sa.Executable:
+    """Insert a month's cell or add the counters named in ``added`` to it; values bound at execution."""
+    columns = ("agency_id", "service_id", "month", "region", *COUNTERS)
+    statement = _insert(dialect, StatsMonthly).values({name: sa.bindparam(name) for name in columns})
+    keys = ["month", "agency_id", "service_id"]
+    if not added:
+        nothing: sa.Executable = statement.on_conflict_do_nothing(index_elements=keys)
+        return nothing
+    excluded = statement.excluded
+    upsert: sa.Executable = statement.on_conflict_do_update(
+        index_elements=keys, set_={name: getattr(StatsMonthly, name) + excluded[name] for name in added}
+    )
+    return upsert
+
+
+@functools.cache
+def _days_upsert(dialect: str) -> sa.Executable:
+    columns = ("agency_id", "service_id", "month", "days", "decisions")
+    statement = _insert(dialect, StatsProcessingDays).values({n: sa.bindparam(n) for n in columns})
+    upsert: sa.Executable = statement.on_conflict_do_update(
+        index_elements=["service_id", "month", "agency_id", "days"],
+        set_={"decisions": StatsProcessingDays.decisions + statement.excluded.decisions},
+    )
+    return upsert
+
+
+@functools.cache
+def _agency_days_upsert(dialect: str) -> sa.Executable:
+    columns = ("agency_id", "month", "days", "decisions")
+    statement = _insert(dialect, StatsAgencyProcessingDays).values({n: sa.bindparam(n) for n in columns})
+    upsert: sa.Executable = statement.on_conflict_do_update(
+        index_elements=["month", "agency_id", "days"],
+        set_={"decisions": StatsAgencyProcessingDays.decisions + statement.excluded.decisions},
+    )
+    return upsert
 
 
 def _regions(session: Session, agency_ids: Iterable[int]) -> Mapping[int, str]:
