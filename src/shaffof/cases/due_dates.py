@@ -87,6 +87,9 @@ class Moved:
         }
 
 
+_OPENED = "shaffof.deadlines_opened"  # session.info: {(agency_id, case_id): rows} of cases opened in it
+
+
 class DueDates:
     """Used by :class:`shaffof.cases.service.Cases` inside its units of work."""
 
@@ -96,6 +99,9 @@ class DueDates:
     # ------------------------------------------------------------------ reading
 
     def _rows(self, session: Session, case: Case) -> list[CaseDeadline]:
+        opened: list[CaseDeadline] | None = session.info.get(_OPENED, {}).get((case.agency_id, case.id))
+        if opened is not None:  # opened in this unit of work: the session holds every row (``open``)
+            return opened
         return list(
             session.scalars(
                 sa.select(CaseDeadline)
@@ -156,9 +162,10 @@ class DueDates:
         """Compute and store the case's deadlines from its receipt by this body (``at``)."""
         answer = self.deadlines.resolve(case.deadline_policy, service.deadline)
         calendar = self.deadlines.calendar(session)
+        rows = []
         for kind, policy in deadline_kinds(answer, case.kind in APPEAL_KINDS).items():
             computation = self.deadlines.compute(policy, at, calendar)
-            session.add(
+            rows.append(
                 CaseDeadline(
                     agency_id=case.agency_id,
                     case_id=case.id,
@@ -177,6 +184,11 @@ class DueDates:
             )
             if kind is DeadlineKind.answer:
                 case.due_at = computation.due_at
+        session.add_all(rows)
+        # The rest of the submission (registration ends one deadline, the response shows them all) reads these
+        # rows from here rather than querying for what it has just written; only ``open`` creates them.
+        rows.sort(key=lambda row: row.kind.value)  # the order of the query in ``_rows``
+        session.info.setdefault(_OPENED, {})[(case.agency_id, case.id)] = rows
 
     def end(self, session: Session, case: Case, at: dt.datetime, kinds: Iterable[DeadlineKind] | None = None) -> None:
         """The awaited act happened (registration, decision, forwarding) or the case left this body."""

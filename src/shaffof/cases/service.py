@@ -337,7 +337,7 @@ class Cases:
                             )
                         )
                 session.flush()
-                view = self._view(session, case)
+                view = self._view(session, case, new=True)
                 if own:
                     work.commit()
                 return SubmitResult(view, created=True)
@@ -876,7 +876,8 @@ class Cases:
             return case.sla_state
         return self.sla_policy.state(case.received_at, case.due_at, self.clock())
 
-    def _view(self, session: Session, case: Case) -> CasePublic:
+    def _view(self, session: Session, case: Case, *, new: bool = False) -> CasePublic:
+        """The case as its readers see it. ``new``: filed in this transaction, so nothing links to it yet."""
         service = session.get(Service, case.service_id)
         agency = session.get(Agency, case.agency_id)
         assert service is not None and agency is not None
@@ -900,11 +901,15 @@ class Cases:
             links.append(
                 LinkedCase(registration_number=parent.registration_number, relation=case.relation, direction="parent")
             )
-        children = session.execute(
-            sa.select(Case.registration_number, Case.relation).where(
-                Case.parent_agency_id == case.agency_id, Case.parent_case_id == case.id
-            )
-        ).all()
+        children = (
+            []
+            if new
+            else session.execute(
+                sa.select(Case.registration_number, Case.relation).where(
+                    Case.parent_agency_id == case.agency_id, Case.parent_case_id == case.id
+                )
+            ).all()
+        )
         links += [
             LinkedCase(registration_number=number, relation=relation, direction="child")
             for number, relation in children
