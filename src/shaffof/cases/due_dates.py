@@ -111,7 +111,15 @@ class DueDates:
         )
 
     def _answer(self, session: Session, case: Case) -> CaseDeadline | None:
+        opened: list[CaseDeadline] | None = session.info.get(_OPENED, {}).get((case.agency_id, case.id))
+        if opened is not None:
+            return next((row for row in opened if row.kind is DeadlineKind.answer), None)
         return session.get(CaseDeadline, (case.agency_id, case.id, DeadlineKind.answer))
+
+    def clock_stopped(self, session: Session, case: Case) -> bool:
+        """Whether the answer period is suspended (information requested from the applicant)."""
+        answer = self._answer(session, case)
+        return answer is not None and answer.clock_stopped_at is not None
 
     def answer_policy(self, session: Session, case: Case) -> DeadlinePolicy:
         service = session.get(Service, case.service_id)

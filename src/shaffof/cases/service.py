@@ -51,7 +51,6 @@ from shaffof.cases.lifecycle import OPEN_STATES, Action
 from shaffof.cases.models import (
     OPEN_STATES_SQL,
     Case,
-    CaseDeadline,
     CaseDocument,
     CaseEvent,
     CaseRelation,
@@ -1482,8 +1481,7 @@ class Cases:
         return report
 
     def _clock_stopped(self, session: Session, case: Case) -> bool:
-        answer = session.get(CaseDeadline, (case.agency_id, case.id, DeadlineKind.answer))
-        return answer is not None and answer.clock_stopped_at is not None
+        return self._due.clock_stopped(session, case)
 
     def _schedule_sla(self, session: Session, case: Case, now: dt.datetime) -> None:
         """Set when the monitor must next look at the case (deadlines.sla.SlaPolicy.next_check): never while

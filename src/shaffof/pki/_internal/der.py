@@ -38,6 +38,11 @@ def _tlv(tag: int, content: bytes) -> bytes:
     return bytes([tag]) + _length(len(content)) + content
 
 
+def tlv(tag: int, content: bytes) -> bytes:
+    """One DER element: a single-byte tag, the definite length, the content."""
+    return _tlv(tag, content)
+
+
 def sequence(content: bytes) -> bytes:
     return _tlv(0x30, content)
 
