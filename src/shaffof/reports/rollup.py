@@ -202,8 +202,8 @@ _COUNTED_KINDS = (EventKind.submitted, EventKind.forwarded, EventKind.contested,
 
 
 def _insert(dialect: str, model: type[Any]) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT (both dialects' ``Insert`` classes)."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    """The dialect's INSERT, which has ON CONFLICT, on the table (Core: no ORM bulk-insert bookkeeping)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
 
 
 @functools.cache
@@ -217,7 +217,7 @@ def _monthly_upsert(dialect: str, added: tuple[str, ...]) -> sa.Executable:
         return nothing
     excluded = statement.excluded
     upsert: sa.Executable = statement.on_conflict_do_update(
-        index_elements=keys, set_={name: getattr(StatsMonthly, name) + excluded[name] for name in added}
+        index_elements=keys, set_={name: statement.table.c[name] + excluded[name] for name in added}
     )
     return upsert
 
@@ -228,7 +228,7 @@ def _days_upsert(dialect: str) -> sa.Executable:
     statement = _insert(dialect, StatsProcessingDays).values({n: sa.bindparam(n) for n in columns})
     upsert: sa.Executable = statement.on_conflict_do_update(
         index_elements=["service_id", "month", "agency_id", "days"],
-        set_={"decisions": StatsProcessingDays.decisions + statement.excluded.decisions},
+        set_={"decisions": statement.table.c.decisions + statement.excluded.decisions},
     )
     return upsert
 
@@ -239,7 +239,7 @@ def _agency_days_upsert(dialect: str) -> sa.Executable:
     statement = _insert(dialect, StatsAgencyProcessingDays).values({n: sa.bindparam(n) for n in columns})
     upsert: sa.Executable = statement.on_conflict_do_update(
         index_elements=["month", "agency_id", "days"],
-        set_={"decisions": StatsAgencyProcessingDays.decisions + statement.excluded.decisions},
+        set_={"decisions": statement.table.c.decisions + statement.excluded.decisions},
     )
     return upsert
 
