@@ -105,6 +105,14 @@ class Case(Base):
             sqlite_where=sa.text(OPEN_STATES_SQL),
             postgresql_where=sa.text(OPEN_STATES_SQL),
         ),
+        # Fair assignment's load count at every submission: a body's open cases by assigned officer, from the index.
+        sa.Index(
+            "ix_cases_open_assignee",
+            "agency_id",
+            "assignee_account_id",
+            sqlite_where=sa.text(OPEN_STATES_SQL),
+            postgresql_where=sa.text(OPEN_STATES_SQL),
+        ),
         # The SLA monitor's work list: open cases by the instant their service-level state next changes.
         sa.Index(
             "ix_cases_sla_check",

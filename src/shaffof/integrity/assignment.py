@@ -13,8 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from shaffof.cases.lifecycle import OPEN_STATES
-from shaffof.cases.models import Case
+from shaffof.cases.models import OPEN_STATES_SQL, Case
 from shaffof.catalog.models import Service
 from shaffof.identity.models import Account, Role
 from shaffof.integrity.models import AssignmentRule, AssignmentStrategy, OfficerProfile
@@ -64,12 +63,14 @@ def profiles_of(session: Session, accounts: list[Account]) -> dict[int, OfficerP
 
 
 def open_loads(session: Session, agency_id: int, account_ids: list[int]) -> dict[int, int]:
-    """Open cases assigned to each officer (the queue index serves it: agency, state)."""
+    """Open cases assigned to each officer, counted in the partial index ``ix_cases_open_assignee``: the open
+    states are written as literals (``OPEN_STATES_SQL``) so the planner can match the index's predicate even
+    with a prepared, generic plan."""
     if not account_ids:
         return {}
     rows = session.execute(
         sa.select(Case.assignee_account_id, sa.func.count())
-        .where(Case.agency_id == agency_id, Case.state.in_(OPEN_STATES), Case.assignee_account_id.in_(account_ids))
+        .where(Case.agency_id == agency_id, sa.text(OPEN_STATES_SQL), Case.assignee_account_id.in_(account_ids))
         .group_by(Case.assignee_account_id)
     ).all()
     loads = dict.fromkeys(account_ids, 0)
