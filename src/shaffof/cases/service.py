@@ -84,7 +84,7 @@ from shaffof.catalog.errors import AgencyNotFound, ServiceNotFound
 from shaffof.catalog.models import Agency, Service, ServiceKind
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
-from shaffof.db.uow import UnitOfWork
+from shaffof.db.uow import UnitOfWork, keep
 from shaffof.deadlines.calendar import LegalCalendar
 from shaffof.deadlines.policies import DeadlineKind, get_policy
 from shaffof.deadlines.service import Deadlines
@@ -167,6 +167,15 @@ class _Signed:
             sha256=self.sha256,
             token=self.token,
         )
+
+
+@dataclass
+class _Filed:
+    """A case filed in this transaction with the documents and signatures filed with it."""
+
+    case: Case
+    documents: list[CaseDocument] = field(default_factory=list)
+    signatures: list[CaseSignature] = field(default_factory=list)
 
 
 @dataclass
@@ -322,7 +331,9 @@ class Cases:
                         return SubmitResult(earlier, created=False)
                 if once is not None:
                     self._refuse_replayed_signature(session, actor, once)
-                case = self._receive(work, actor, command)
+                with session.no_autoflush:  # one flush below writes the case's rows in batches, not step by step
+                    filed = self._receive(work, actor, command)
+                case = filed.case
                 for key in (idempotency_key, once):
                     if key is not None:
                         session.add(
@@ -336,7 +347,7 @@ class Cases:
                             )
                         )
                 session.flush()
-                view = self._view(session, case, new=True)
+                view = self._view(session, case, filed=filed)
                 if own:
                     work.commit()
                 return SubmitResult(view, created=True)
@@ -381,7 +392,7 @@ class Cases:
         assert case is not None
         return self._view(session, case)
 
-    def _receive(self, uow: UnitOfWork, actor: Actor, command: CaseSubmit) -> Case:
+    def _receive(self, uow: UnitOfWork, actor: Actor, command: CaseSubmit) -> _Filed:
         session = uow.session
         errors: list[FieldError] = []
         try:
@@ -406,6 +417,7 @@ class Cases:
                 f"The submission has {len(errors)} invalid field(s); nothing was filed.", errors=errors
             )
         assert agency is not None
+        keep(session, service, agency)  # the response names them; the identity map alone would let them go
         now = self.clock()
         signature = self._check_signature(session, actor, command, now) if command.signature is not None else None
         case = self._open_case(
@@ -437,12 +449,14 @@ class Cases:
                 **({"signature": signature.evidence()} if signature is not None else {}),
             },
         )
+        filed = _Filed(case)
         if signature is not None:
-            session.add(signature.row(case, case.event_count))
+            filed.signatures.append(signature.row(case, case.event_count))
+            session.add(filed.signatures[-1])
         if uploads:
-            self._attach(session, case, uploads, actor.account_id, now, case.event_count)
+            filed.documents += self._attach(session, case, uploads, actor.account_id, now, case.event_count)
         self._register(session, case, now)
-        return case
+        return filed
 
     def _check_signature(self, session: Session, actor: Actor, command: CaseSubmit, now: dt.datetime) -> _Signed:
         """Verify the applicant's signature over the submission and timestamp it (ZRU-793: authentic, valid
@@ -645,11 +659,13 @@ class Cases:
         actor_account_id: int,
         at: dt.datetime,
         event_seq: int,
-    ) -> None:
+    ) -> list[CaseDocument]:
+        """Attach the uploads as the case's documents; the documents added (one per distinct content)."""
+        added = []
         for upload, document_type in uploads:
             if session.get(CaseDocument, (case.agency_id, case.id, upload.sha256)) is not None:
                 continue  # the same content attached twice is one document
-            session.add(
+            added.append(
                 CaseDocument(
                     agency_id=case.agency_id,
                     case_id=case.id,
@@ -663,8 +679,10 @@ class Cases:
                     event_seq=event_seq,
                 )
             )
+            session.add(added[-1])
             session.delete(upload)
         session.flush()
+        return added
 
     # ------------------------------------------------------------------ events
 
@@ -875,8 +893,9 @@ class Cases:
             return case.sla_state
         return self.sla_policy.state(case.received_at, case.due_at, self.clock())
 
-    def _view(self, session: Session, case: Case, *, new: bool = False) -> CasePublic:
-        """The case as its readers see it. ``new``: filed in this transaction, so nothing links to it yet."""
+    def _view(self, session: Session, case: Case, *, filed: _Filed | None = None) -> CasePublic:
+        """The case as its readers see it. ``filed``: what this transaction filed, so its documents and
+        signatures are known without reading them back, and nothing links to the case yet."""
         service = session.get(Service, case.service_id)
         agency = session.get(Agency, case.agency_id)
         assert service is not None and agency is not None
@@ -888,11 +907,15 @@ class Cases:
             answer = Deadline(
                 policy=legacy.name, description=legacy.description, citation=legacy.citation, due_at=case.due_at
             )
-        documents = session.scalars(
-            sa.select(CaseDocument)
-            .where(CaseDocument.agency_id == case.agency_id, CaseDocument.case_id == case.id)
-            .order_by(CaseDocument.added_at, CaseDocument.sha256)
-        ).all()
+        documents = (
+            sorted(filed.documents, key=lambda d: (d.added_at, d.sha256))
+            if filed is not None
+            else session.scalars(
+                sa.select(CaseDocument)
+                .where(CaseDocument.agency_id == case.agency_id, CaseDocument.case_id == case.id)
+                .order_by(CaseDocument.added_at, CaseDocument.sha256)
+            ).all()
+        )
         links: list[LinkedCase] = []
         if case.parent_case_id is not None and case.relation is not None:
             parent = session.get(Case, (case.parent_agency_id, case.parent_case_id))
@@ -902,7 +925,7 @@ class Cases:
             )
         children = (
             []
-            if new
+            if filed is not None
             else session.execute(
                 sa.select(Case.registration_number, Case.relation).where(
                     Case.parent_agency_id == case.agency_id, Case.parent_case_id == case.id
@@ -913,11 +936,15 @@ class Cases:
             LinkedCase(registration_number=number, relation=relation, direction="child")
             for number, relation in children
         ]
-        signatures = session.scalars(
-            sa.select(CaseSignature)
-            .where(CaseSignature.agency_id == case.agency_id, CaseSignature.case_id == case.id)
-            .order_by(CaseSignature.event_seq)
-        ).all()
+        signatures = (
+            sorted(filed.signatures, key=lambda s: s.event_seq)
+            if filed is not None
+            else session.scalars(
+                sa.select(CaseSignature)
+                .where(CaseSignature.agency_id == case.agency_id, CaseSignature.case_id == case.id)
+                .order_by(CaseSignature.event_seq)
+            ).all()
+        )
         return CasePublic(
             registration_number=case.registration_number,
             kind=case.kind,

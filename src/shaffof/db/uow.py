@@ -8,6 +8,15 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+_KEPT = "shaffof.kept"
+
+
+def keep(session: Session, *rows: object) -> None:
+    """Hold ``rows`` for as long as ``session`` lives. The session's identity map holds only weak references:
+    a row nothing else refers to any more is dropped, and the next ``session.get`` for it selects it again
+    (the submission path read its service, body and assigned officer twice that way)."""
+    session.info.setdefault(_KEPT, []).extend(rows)
+
 
 class UnitOfWork:
     """``with db.uow() as uow: ...; uow.commit()`` — leaving the block without commit rolls back.

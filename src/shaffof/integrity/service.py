@@ -22,7 +22,7 @@ from shaffof.cases.models import Case, CaseRelation, Outcome
 from shaffof.catalog.models import Agency, Service
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
-from shaffof.db.uow import UnitOfWork
+from shaffof.db.uow import UnitOfWork, keep
 from shaffof.errors import FieldError
 from shaffof.identity import pinfl as pinfls
 from shaffof.identity.actor import Actor
@@ -138,6 +138,7 @@ class Integrity:
         loads = assignment.open_loads(session, case.agency_id, [o.id for o in eligible])
         chosen, data = assignment.choose(rule, eligible, profiles, loads)
         if chosen is not None:
+            keep(session, chosen)  # the case's view names the assignee
             self._note_routed(session, chosen.id, case.agency_id, at)
         return Assignment(chosen.id if chosen else None, data)
 
