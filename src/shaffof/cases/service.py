@@ -325,12 +325,13 @@ class Cases:
         try:
             with self._work(uow) as (work, own):
                 session = work.session
+                recorded = self._recorded(session, actor, idempotency_key, once)
                 if idempotency_key is not None:
-                    earlier = self._replay(session, actor, idempotency_key, request_hash)
+                    earlier = self._replay(session, recorded.get(idempotency_key), request_hash)
                     if earlier is not None:
                         return SubmitResult(earlier, created=False)
                 if once is not None:
-                    self._refuse_replayed_signature(session, actor, once)
+                    self._refuse_replayed_signature(session, recorded.get(once))
                 with session.no_autoflush:  # one flush below writes the case's rows in batches, not step by step
                     filed = self._receive(work, actor, command)
                 case = filed.case
@@ -357,16 +358,31 @@ class Cases:
             if uow is not None or (idempotency_key is None and once is None):
                 raise
             with self._db.reading() as session:
-                earlier = self._replay(session, actor, idempotency_key, request_hash) if idempotency_key else None
+                recorded = self._recorded(session, actor, idempotency_key, once)
+                earlier = (
+                    self._replay(session, recorded.get(idempotency_key), request_hash) if idempotency_key else None
+                )
                 if earlier is None and once is not None:
-                    self._refuse_replayed_signature(session, actor, once)
+                    self._refuse_replayed_signature(session, recorded.get(once))
             if earlier is None:
                 raise
             return SubmitResult(earlier, created=False)
 
-    def _refuse_replayed_signature(self, session: Session, actor: Actor, key: str) -> None:
+    @staticmethod
+    def _recorded(session: Session, actor: Actor, *keys: str | None) -> dict[str, IdempotencyKey]:
+        """What the actor already filed under these keys (an Idempotency-Key, a signature's), in one query."""
+        wanted = [key for key in keys if key is not None]
+        if not wanted:
+            return {}
+        rows = session.scalars(
+            sa.select(IdempotencyKey).where(
+                IdempotencyKey.account_id == actor.account_id, IdempotencyKey.key.in_(wanted)
+            )
+        )
+        return {row.key: row for row in rows}
+
+    def _refuse_replayed_signature(self, session: Session, record: IdempotencyKey | None) -> None:
         """Refuse a signed submission whose signature already filed a case (cases/replay.py says why)."""
-        record = session.get(IdempotencyKey, (actor.account_id, key))
         if record is None:
             return
         case = session.get(Case, (record.agency_id, record.case_id))
@@ -379,8 +395,7 @@ class Cases:
             case=number,
         )
 
-    def _replay(self, session: Session, actor: Actor, key: str, request_hash: str) -> CasePublic | None:
-        record = session.get(IdempotencyKey, (actor.account_id, key))
+    def _replay(self, session: Session, record: IdempotencyKey | None, request_hash: str) -> CasePublic | None:
         if record is None:
             return None
         if record.request_hash != request_hash:

@@ -12,7 +12,8 @@ import binascii
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
+from shaffof.db.uow import UnitOfWork
 from shaffof.errors import FieldError
 from shaffof.ledger import merkle
 from shaffof.ledger.checkpoints import SignedTreeHead, signed_note, to_millis
@@ -100,7 +102,13 @@ def append_leaves(session: Session, leaves: Sequence[NewLeaf], *, created_at: dt
     """Write leaves in the caller's transaction (they commit with the change they record).
 
     Straight to the table, not through the ORM's unit of work: no flush is forced on the caller, and a
-    batch costs one statement (COPY on PostgreSQL) instead of an object per leaf."""
+    batch costs one statement (COPY on PostgreSQL) instead of an object per leaf. Case-event leaves the
+    transaction recorded but has not yet written go first: the log keeps the order leaves were recorded in."""
+    _write_pending(session)
+    _insert_leaves(session, leaves, created_at)
+
+
+def _insert_leaves(session: Session, leaves: Sequence[NewLeaf], created_at: dt.datetime) -> None:
     if not leaves:
         return
     connection = session.connection()
@@ -141,6 +149,24 @@ def append_leaves(session: Session, leaves: Sequence[NewLeaf], *, created_at: dt
     )
 
 
+_PENDING = "shaffof.ledger.pending"
+_LISTENING = "shaffof.ledger.listening"
+
+
+@dataclass
+class _Pending:
+    """The case-event leaves of the open transaction, written just before it commits."""
+
+    created_at: dt.datetime
+    leaves: list[NewLeaf] = field(default_factory=list)
+
+
+def _write_pending(session: Session) -> None:
+    pending: _Pending | None = session.info.pop(_PENDING, None)  # the next transaction starts its own
+    if pending is not None:
+        _insert_leaves(session, pending.leaves, pending.created_at)
+
+
 @dataclass(frozen=True)
 class Receipt:
     """A record's leaf hash and — once a checkpoint covers it — its index and audit path against that
@@ -179,9 +205,23 @@ class Ledger:
     # ------------------------------------------------------------------ recording
 
     def record_case_event(self, session: Session, case: Case, event: CaseEvent) -> None:
-        """The case event handler: the event's leaf joins the event's own transaction."""
+        """The case event handler: the event's leaf joins the event's own transaction.
+
+        In a unit of work the leaves of one transaction are written together just before it commits (a
+        submission records three events: one statement instead of three); a rolled-back one writes none."""
         self.guard.check(session)
-        append_leaves(session, [_leaf_of(case, event)], created_at=self.clock())
+        leaf = _leaf_of(case, event)
+        if session.info.get("uow") is None:
+            append_leaves(session, [leaf], created_at=self.clock())
+            return
+        pending: _Pending | None = session.info.get(_PENDING)
+        if pending is None:
+            pending = session.info[_PENDING] = _Pending(self.clock())
+            if not session.info.get(_LISTENING):
+                session.info[_LISTENING] = True
+                sa.event.listen(session, "before_commit", _write_pending)
+            UnitOfWork.of(session).on_rollback(partial(session.info.pop, _PENDING, None))
+        pending.leaves.append(leaf)
 
     def record_case_events(self, session: Session, events: Sequence[tuple[Case, CaseEvent]]) -> None:
         """The same for a bulk operation's events: one statement (COPY on PostgreSQL) for the batch."""
