@@ -497,14 +497,14 @@ class Cases:
     def _recipient(
         self, session: Session, service: Service, code: str | None, errors: list[FieldError]
     ) -> Agency | None:
-        owner = catalog.get_agency(session, service.agency_id)
-        if code is None or code == owner.code:
-            return owner
         allowed = service.recipients or []
-        if "*" not in allowed and code not in allowed:
+        if code is None or ("*" not in allowed and code not in allowed):  # the owner, or none but the owner
+            owner = catalog.get_agency(session, service.agency_id)
+            if code is None or code == owner.code:
+                return owner
             errors.append(FieldError("agency", f"this service is handled by {', '.join(allowed or [owner.code])}"))
             return None
-        try:
+        try:  # a body the service names as a recipient (which may be the owner too)
             return catalog.get_agency_by_code(session, code)
         except AgencyNotFound as error:
             errors.append(FieldError("agency", error.detail))
