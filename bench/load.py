@@ -122,10 +122,20 @@ def backend_database(backend: str, root: Path, kept: Path | None) -> Iterator[tu
 
 
 def citizen_logins(url: str, count: int) -> list[str]:
+    """Citizens who have not yet connected an authenticator: on a kept database (``--data``) those an earlier
+    run enrolled hold a second factor whose secret that run alone knew."""
+    from shaffof.pki.models import TotpFactor
+
     db = Database(url)
     try:
         with db.reading() as session:
-            query = sa.select(Account.login).where(Account.role == Role.citizen).order_by(Account.id).limit(count)
+            enrolled = sa.select(TotpFactor.account_id).where(TotpFactor.confirmed_at.is_not(None))
+            query = (
+                sa.select(Account.login)
+                .where(Account.role == Role.citizen, Account.id.not_in(enrolled))
+                .order_by(Account.id)
+                .limit(count)
+            )
             return list(session.scalars(query))
     finally:
         db.dispose()
