@@ -466,8 +466,9 @@ class Cases:
         )
         filed = _Filed(case)
         if signature is not None:
-            filed.signatures.append(signature.row(case, case.event_count))
-            session.add(filed.signatures[-1])
+            row = signature.row(case, case.event_count)
+            session.add(row)
+            filed.signatures.append(row)
         if uploads:
             filed.documents += self._attach(session, case, uploads, actor.account_id, now, case.event_count)
         self._register(session, case, now)
@@ -676,25 +677,24 @@ class Cases:
         event_seq: int,
     ) -> list[CaseDocument]:
         """Attach the uploads as the case's documents; the documents added (one per distinct content)."""
-        added = []
+        added: list[CaseDocument] = []
         for upload, document_type in uploads:
             if session.get(CaseDocument, (case.agency_id, case.id, upload.sha256)) is not None:
                 continue  # the same content attached twice is one document
-            added.append(
-                CaseDocument(
-                    agency_id=case.agency_id,
-                    case_id=case.id,
-                    sha256=upload.sha256,
-                    document_type=document_type,
-                    filename=upload.filename,
-                    media_type=upload.media_type,
-                    size=upload.size,
-                    added_at=at,
-                    added_by_account_id=actor_account_id,
-                    event_seq=event_seq,
-                )
+            document = CaseDocument(
+                agency_id=case.agency_id,
+                case_id=case.id,
+                sha256=upload.sha256,
+                document_type=document_type,
+                filename=upload.filename,
+                media_type=upload.media_type,
+                size=upload.size,
+                added_at=at,
+                added_by_account_id=actor_account_id,
+                event_seq=event_seq,
             )
-            session.add(added[-1])
+            session.add(document)
+            added.append(document)
             session.delete(upload)
         session.flush()
         return added

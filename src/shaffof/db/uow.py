@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 _KEPT = "shaffof.kept"
+
+T = TypeVar("T")
 
 
 def keep(session: Session, *rows: object) -> None:
@@ -16,6 +20,21 @@ def keep(session: Session, *rows: object) -> None:
     a row nothing else refers to any more is dropped, and the next ``session.get`` for it selects it again
     (the submission path read its service, body and assigned officer twice that way)."""
     session.info.setdefault(_KEPT, []).extend(rows)
+
+
+def held_until_commit(session: Session, key: str, new: Callable[[], T], write: Callable[[Session], None]) -> T:
+    """The open transaction's buffer under ``key`` (made by ``new`` when it has none): ``write`` runs just
+    before the transaction commits and must take the buffer off (``session.info.pop(key)``); a rollback drops
+    it unwritten. For rows a domain collects while a unit of work runs and writes together."""
+    buffer: T | None = session.info.get(key)
+    if buffer is None:
+        buffer = session.info[key] = new()
+        listening = f"{key}.listening"
+        if not session.info.get(listening):
+            session.info[listening] = True
+            sa.event.listen(session, "before_commit", write)
+        UnitOfWork.of(session).on_rollback(partial(session.info.pop, key, None))
+    return buffer
 
 
 class UnitOfWork:
@@ -42,10 +61,16 @@ class UnitOfWork:
     @staticmethod
     def of(session: Session) -> UnitOfWork:
         """The unit of work a session belongs to (for handlers that receive only the session)."""
-        uow = session.info.get("uow")
-        if not isinstance(uow, UnitOfWork):
+        uow = UnitOfWork.find(session)
+        if uow is None:
             raise RuntimeError("this session was not opened by a unit of work")
         return uow
+
+    @staticmethod
+    def find(session: Session) -> UnitOfWork | None:
+        """The unit of work a session belongs to, or None for a session opened otherwise."""
+        uow = session.info.get("uow")
+        return uow if isinstance(uow, UnitOfWork) else None
 
     def __exit__(
         self,

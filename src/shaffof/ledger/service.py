@@ -13,7 +13,6 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
-from shaffof.db.uow import UnitOfWork
+from shaffof.db.uow import UnitOfWork, held_until_commit
 from shaffof.errors import FieldError
 from shaffof.ledger import merkle
 from shaffof.ledger.checkpoints import SignedTreeHead, signed_note, to_millis
@@ -150,7 +149,6 @@ def _insert_leaves(session: Session, leaves: Sequence[NewLeaf], created_at: dt.d
 
 
 _PENDING = "shaffof.ledger.pending"
-_LISTENING = "shaffof.ledger.listening"
 
 
 @dataclass
@@ -211,17 +209,10 @@ class Ledger:
         submission records three events: one statement instead of three); a rolled-back one writes none."""
         self.guard.check(session)
         leaf = _leaf_of(case, event)
-        if session.info.get("uow") is None:
+        if UnitOfWork.find(session) is None:
             append_leaves(session, [leaf], created_at=self.clock())
             return
-        pending: _Pending | None = session.info.get(_PENDING)
-        if pending is None:
-            pending = session.info[_PENDING] = _Pending(self.clock())
-            if not session.info.get(_LISTENING):
-                session.info[_LISTENING] = True
-                sa.event.listen(session, "before_commit", _write_pending)
-            UnitOfWork.of(session).on_rollback(partial(session.info.pop, _PENDING, None))
-        pending.leaves.append(leaf)
+        held_until_commit(session, _PENDING, lambda: _Pending(self.clock()), _write_pending).leaves.append(leaf)
 
     def record_case_events(self, session: Session, events: Sequence[tuple[Case, CaseEvent]]) -> None:
         """The same for a bulk operation's events: one statement (COPY on PostgreSQL) for the batch."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,7 @@ from shaffof.catalog import service as catalog
 from shaffof.catalog.errors import AgencyNotFound
 from shaffof.db.base import utcnow
 from shaffof.db.engine import Database
-from shaffof.db.uow import UnitOfWork
+from shaffof.db.uow import held_until_commit
 from shaffof.identity.actor import Actor
 from shaffof.identity.models import Account, Role
 from shaffof.notify.errors import NotificationNotFound
@@ -50,7 +49,6 @@ DEADLINE_KINDS = frozenset({"extended", "deadline_recomputed"})
 NOTIFY_CALENDAR_CHANGES = False
 NOTIFICATIONS = cast(sa.Table, Notification.__table__)  # for Core executemany
 _PENDING = "shaffof.notify.pending_notices"
-_LISTENING = "shaffof.notify.writes_at_commit"
 _CHUNK = 1000
 
 
@@ -94,13 +92,7 @@ def enqueue_batched(session: Session, notice: Notice) -> None:
     may run for a million cases in one transaction (a calendar change moving every open deadline)."""
     if notice.template not in TEMPLATES:
         raise UnknownTemplate(f"no notification template {notice.template!r}")
-    pending: list[Notice] | None = session.info.get(_PENDING)
-    if pending is None:
-        pending = session.info[_PENDING] = []
-        if not session.info.get(_LISTENING):
-            session.info[_LISTENING] = True
-            sa.event.listen(session, "before_commit", _write_at_commit)
-        UnitOfWork.of(session).on_rollback(partial(session.info.pop, _PENDING, None))
+    pending: list[Notice] = held_until_commit(session, _PENDING, list, _write_at_commit)
     pending.append(notice)
     if len(pending) >= _CHUNK:
         _write_pending(session)
